@@ -1,0 +1,187 @@
+// Package cli is idpgen's command line. It is the only package that knows
+// about flags, standard streams and exit codes; every command fills an
+// options struct and calls into render and writer.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/idpgen/idpgen/internal/diag"
+	"github.com/idpgen/idpgen/internal/render"
+	"github.com/idpgen/idpgen/internal/writer"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0 // success; for render --check and diff --exit-code: in sync
+	ExitDrift   = 1 // render --check / diff --exit-code: generated/ differs from the platform
+	ExitInvalid = 2 // the platform is invalid: nothing was written
+	ExitUsage   = 3 // bad flags or arguments
+	ExitFailure = 4 // anything else: I/O errors, refusing to overwrite a file idpgen did not generate
+)
+
+const exitCodesHelp = `Exit codes:
+  0  success (for render --check and diff --exit-code: generated/ is in sync)
+  1  render --check or diff --exit-code: generated/ is out of sync
+  2  the platform is invalid (every error is printed; nothing is written)
+  3  bad flags or arguments
+  4  other failure (I/O, or a file in generated/ that idpgen did not generate is in the way)`
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+// Main runs idpgen with os.Args and returns the process exit code.
+func Main() int {
+	return Run(os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// Run runs idpgen with args, writing to stdout and stderr.
+func Run(args []string, stdout, stderr io.Writer) int {
+	cmd := newRoot(stdout, stderr)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "idpgen: "+ee.err.Error())
+		}
+		return ee.code
+	}
+	// cobra's own errors: unknown flags and commands.
+	fmt.Fprintln(stderr, "idpgen: "+err.Error())
+	return ExitUsage
+}
+
+type globalOptions struct {
+	platform string
+	out      string
+	format   string
+}
+
+func (g *globalOptions) diagFormat() (diag.Format, error) {
+	switch g.format {
+	case "":
+		if os.Getenv("GITHUB_ACTIONS") == "true" {
+			return diag.GitHub, nil
+		}
+		return diag.Text, nil
+	case string(diag.Text), string(diag.GitHub):
+		return diag.Format(g.format), nil
+	}
+	return "", &exitError{ExitUsage, fmt.Errorf("--format must be text or github, got %q", g.format)}
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "idpgen",
+		Short: "Compile a platform described in CUE into a committed, rendered tree",
+		Long: `idpgen evaluates one CUE platform (teams, environments, services, add-ons,
+policy), validates it, and renders everything Argo CD deploys into generated/.
+
+` + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.platform, "platform", "platforms/example", "directory of the platform's CUE package")
+	pf.StringVar(&g.out, "out", "generated", "directory idpgen owns and renders into")
+	pf.StringVar(&g.format, "format", "", "error format: text, or github for workflow annotations (default: github inside GitHub Actions, else text)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{ExitUsage, err}
+	})
+	root.AddCommand(newRender(g, stdout, stderr), newDiff(g, stdout, stderr), newVet(g, stdout, stderr), newVersion(stdout))
+	return root
+}
+
+// renderTree loads, validates and renders; invalid input is printed and
+// becomes ExitInvalid.
+func renderTree(g *globalOptions, stderr io.Writer) (*writer.Plan, error) {
+	format, err := g.diagFormat()
+	if err != nil {
+		return nil, err
+	}
+	_, t, err := render.Platform(g.platform)
+	if err != nil {
+		diag.Print(stderr, err, format)
+		return nil, &exitError{ExitInvalid, nil}
+	}
+	plan, err := writer.NewPlan(g.out, t)
+	if err != nil {
+		return nil, &exitError{ExitFailure, err}
+	}
+	return plan, nil
+}
+
+func newVet(g *globalOptions, stdout, stderr io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "vet",
+		Short: "Validate the platform without writing anything",
+		Long: `vet evaluates the platform, runs every check render runs, renders the tree
+in memory, and reports all problems at once. It never writes.
+
+` + exitCodesHelp,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := g.diagFormat()
+			if err != nil {
+				return err
+			}
+			p, t, err := render.Platform(g.platform)
+			if err != nil {
+				diag.Print(stderr, err, format)
+				return &exitError{ExitInvalid, nil}
+			}
+			fmt.Fprintf(stdout, "platform %s is valid: %d environments, %d services, %d files\n", p.Name, len(p.Environments), len(p.Services), t.Len())
+			return nil
+		},
+	}
+}
+
+func newVersion(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print idpgen's version",
+		Args:  noArgs,
+		Run: func(*cobra.Command, []string) {
+			fmt.Fprintln(stdout, "idpgen "+version())
+		},
+	}
+}
+
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v + " " + info.GoVersion
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &exitError{ExitUsage, fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args)}
+	}
+	return nil
+}

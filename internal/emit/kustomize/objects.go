@@ -1,0 +1,373 @@
+package kustomize
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	"github.com/idpgen/idpgen/internal/model"
+)
+
+// Label keys idpgen sets besides the app.kubernetes.io ones.
+const (
+	LabelTeam        = "idpgen.dev/team"
+	LabelEnvironment = "idpgen.dev/environment"
+	LabelName        = "app.kubernetes.io/name"
+	LabelVersion     = "app.kubernetes.io/version"
+)
+
+// SecretName is the Secret holding a service's Vault-backed variables. It is
+// kept in sync from Vault by the secrets operator; git never holds values.
+func SecretName(svc *model.Service) string { return svc.Name + "-vault" }
+
+func selector(svc *model.Service) map[string]string {
+	return map[string]string{LabelName: svc.Name}
+}
+
+func labels(p *model.Platform, svc *model.Service) map[string]string {
+	return map[string]string{
+		LabelName:                      svc.Name,
+		"app.kubernetes.io/component":  svc.Kind,
+		"app.kubernetes.io/part-of":    p.Name,
+		"app.kubernetes.io/managed-by": "idpgen",
+		LabelTeam:                      svc.Team,
+	}
+}
+
+func meta(p *model.Platform, svc *model.Service) metav1.ObjectMeta {
+	m := metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: labels(p, svc)}
+	if svc.Description != "" {
+		m.Annotations = map[string]string{"kubernetes.io/description": svc.Description}
+	}
+	return m
+}
+
+func typeMeta(apiVersion, kind string) metav1.TypeMeta {
+	return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
+}
+
+// imageRef is the pinned image reference: the digest wins over the tag.
+func imageRef(img model.Image) string {
+	if img.Digest != "" {
+		return img.Repository + "@" + img.Digest
+	}
+	return img.Repository + ":" + img.Tag
+}
+
+func resources(r model.Resources) corev1.ResourceRequirements {
+	q := func(x model.Quantities) corev1.ResourceList {
+		return corev1.ResourceList{
+			corev1.ResourceCPU:    *resource.NewMilliQuantity(x.CPUMillis, resource.DecimalSI),
+			corev1.ResourceMemory: *resource.NewQuantity(x.MemoryMiB*1024*1024, resource.BinarySI),
+		}
+	}
+	return corev1.ResourceRequirements{Requests: q(r.Requests), Limits: q(r.Limits)}
+}
+
+// envVars lists plain variables and Vault-backed ones, sorted by name.
+func envVars(svc *model.Service, plain map[string]string) []corev1.EnvVar {
+	var out []corev1.EnvVar
+	for _, k := range slices.Sorted(maps.Keys(plain)) {
+		out = append(out, corev1.EnvVar{Name: k, Value: plain[k]})
+	}
+	for _, k := range slices.Sorted(maps.Keys(svc.Secrets)) {
+		out = append(out, corev1.EnvVar{Name: k, ValueFrom: &corev1.EnvVarSource{
+			SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: SecretName(svc)},
+				Key:                  k,
+			},
+		}})
+	}
+	slices.SortFunc(out, func(a, b corev1.EnvVar) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+func probe(p *model.Probe) *corev1.Probe {
+	if p == nil {
+		return nil
+	}
+	out := &corev1.Probe{
+		PeriodSeconds:       p.PeriodSeconds,
+		FailureThreshold:    p.FailureThreshold,
+		InitialDelaySeconds: p.InitialDelaySeconds,
+		TimeoutSeconds:      1,
+	}
+	switch {
+	case p.HTTP != nil:
+		out.HTTPGet = &corev1.HTTPGetAction{Path: p.HTTP.Path, Port: intstr.FromString(p.HTTP.Port)}
+	case len(p.Exec) > 0:
+		out.Exec = &corev1.ExecAction{Command: p.Exec}
+	}
+	return out
+}
+
+// probes applies the defaults: a web service without probes is checked with
+// HTTP GET /healthz on its first port.
+func probes(svc *model.Service) (liveness, readiness, startup *corev1.Probe) {
+	pr := svc.Probes
+	if svc.Kind == model.KindWeb && pr.Liveness == nil && pr.Readiness == nil && len(svc.Ports) > 0 {
+		def := &model.Probe{PeriodSeconds: 10, FailureThreshold: 3}
+		def.HTTP = &struct {
+			Path string `json:"path"`
+			Port string `json:"port"`
+		}{Path: "/healthz", Port: svc.Ports[0].Name}
+		pr.Liveness, pr.Readiness = def, def
+	}
+	return probe(pr.Liveness), probe(pr.Readiness), probe(pr.Startup)
+}
+
+const (
+	tmpVolume  = "tmp"
+	dataVolume = "data"
+)
+
+// podTemplate is the hardened pod every service runs in: the Pod Security
+// Standard "restricted" profile, pinned image, requests and limits, probes
+// and zone spreading.
+func podTemplate(p *model.Platform, svc *model.Service) corev1.PodTemplateSpec {
+	live, ready, start := probes(svc)
+	c := corev1.Container{
+		Name:            svc.Name,
+		Image:           imageRef(svc.Image),
+		ImagePullPolicy: corev1.PullIfNotPresent,
+		Command:         svc.Command,
+		Args:            svc.Args,
+		Env:             envVars(svc, svc.Env),
+		Resources:       resources(svc.Resources),
+		LivenessProbe:   live,
+		ReadinessProbe:  ready,
+		StartupProbe:    start,
+		SecurityContext: &corev1.SecurityContext{
+			AllowPrivilegeEscalation: ptr.To(false),
+			ReadOnlyRootFilesystem:   ptr.To(true),
+			RunAsNonRoot:             ptr.To(true),
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		},
+		// readOnlyRootFilesystem needs somewhere to write temporary files.
+		VolumeMounts: []corev1.VolumeMount{{Name: tmpVolume, MountPath: "/tmp"}},
+	}
+	for _, port := range svc.Ports {
+		c.Ports = append(c.Ports, corev1.ContainerPort{Name: port.Name, ContainerPort: port.Port, Protocol: corev1.Protocol(port.Protocol)})
+	}
+	if svc.Storage != nil {
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: dataVolume, MountPath: svc.Storage.MountPath})
+	}
+	spread := func(key string) corev1.TopologySpreadConstraint {
+		t := corev1.TopologySpreadConstraint{
+			MaxSkew:           1,
+			TopologyKey:       key,
+			WhenUnsatisfiable: corev1.ScheduleAnyway,
+			LabelSelector:     &metav1.LabelSelector{MatchLabels: selector(svc)},
+		}
+		if svc.Kind != model.KindStateful {
+			t.MatchLabelKeys = []string{"pod-template-hash"} // spread each rollout's pods
+		}
+		return t
+	}
+	return corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: labels(p, svc)},
+		Spec: corev1.PodSpec{
+			ServiceAccountName:           svc.Name,
+			AutomountServiceAccountToken: ptr.To(false),
+			EnableServiceLinks:           ptr.To(false),
+			SecurityContext: &corev1.PodSecurityContext{
+				RunAsNonRoot:        ptr.To(true),
+				RunAsUser:           ptr.To(svc.RunAsUser),
+				RunAsGroup:          ptr.To(svc.RunAsUser),
+				FSGroup:             ptr.To(svc.RunAsUser),
+				FSGroupChangePolicy: ptr.To(corev1.FSGroupChangeOnRootMismatch),
+				SeccompProfile:      &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+			},
+			Containers: []corev1.Container{c},
+			Volumes: []corev1.Volume{{
+				Name:         tmpVolume,
+				VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr.To(resource.MustParse("256Mi"))}},
+			}},
+			TopologySpreadConstraints: []corev1.TopologySpreadConstraint{
+				spread("topology.kubernetes.io/zone"),
+				spread("kubernetes.io/hostname"),
+			},
+		},
+	}
+}
+
+func serviceAccount(p *model.Platform, svc *model.Service) *corev1.ServiceAccount {
+	return &corev1.ServiceAccount{
+		TypeMeta:                     typeMeta("v1", "ServiceAccount"),
+		ObjectMeta:                   meta(p, svc),
+		AutomountServiceAccountToken: ptr.To(false),
+	}
+}
+
+// workload is the Deployment, or the StatefulSet of a stateful service.
+// Replicas are left out when an autoscaler owns them.
+func workload(p *model.Platform, svc *model.Service) (obj any, kind string) {
+	var replicas *int32
+	if svc.Autoscaling == nil {
+		replicas = ptr.To(int32(baseReplicas(svc)))
+	}
+	sel := &metav1.LabelSelector{MatchLabels: selector(svc)}
+	if svc.Kind == model.KindStateful {
+		return &appsv1.StatefulSet{
+			TypeMeta:   typeMeta("apps/v1", "StatefulSet"),
+			ObjectMeta: meta(p, svc),
+			Spec: appsv1.StatefulSetSpec{
+				Replicas:             replicas,
+				Selector:             sel,
+				ServiceName:          svc.Name,
+				Template:             podTemplate(p, svc),
+				RevisionHistoryLimit: ptr.To(int32(5)),
+				VolumeClaimTemplates: []corev1.PersistentVolumeClaim{volumeClaim(svc, svc.Storage.SizeGiB)},
+				PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
+					WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
+					WhenScaled:  appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
+				},
+			},
+		}, "StatefulSet"
+	}
+	return &appsv1.Deployment{
+		TypeMeta:   typeMeta("apps/v1", "Deployment"),
+		ObjectMeta: meta(p, svc),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: replicas,
+			Selector: sel,
+			Template: podTemplate(p, svc),
+			Strategy: appsv1.DeploymentStrategy{
+				Type: appsv1.RollingUpdateDeploymentStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDeployment{
+					MaxUnavailable: ptr.To(intstr.FromInt32(0)),
+					MaxSurge:       ptr.To(intstr.FromString("25%")),
+				},
+			},
+			RevisionHistoryLimit: ptr.To(int32(5)),
+		},
+	}, "Deployment"
+}
+
+// baseReplicas is the replica count of the base, before any environment:
+// the service's own, or 1.
+func baseReplicas(svc *model.Service) int {
+	if svc.Replicas != nil {
+		return *svc.Replicas
+	}
+	return 1
+}
+
+func volumeClaim(svc *model.Service, sizeGiB int) corev1.PersistentVolumeClaim {
+	return corev1.PersistentVolumeClaim{
+		ObjectMeta: metav1.ObjectMeta{Name: dataVolume},
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			StorageClassName: ptr.To(svc.Storage.StorageClass),
+			Resources: corev1.VolumeResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceStorage: gib(sizeGiB)},
+			},
+		},
+	}
+}
+
+func gib(n int) resource.Quantity { return resource.MustParse(fmt.Sprintf("%dGi", n)) }
+
+// service is the ClusterIP Service (headless for stateful services), or nil
+// for a service without ports.
+func service(p *model.Platform, svc *model.Service) *corev1.Service {
+	if len(svc.Ports) == 0 {
+		return nil
+	}
+	s := &corev1.Service{
+		TypeMeta:   typeMeta("v1", "Service"),
+		ObjectMeta: meta(p, svc),
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeClusterIP,
+			Selector: selector(svc),
+		},
+	}
+	if svc.Kind == model.KindStateful {
+		s.Spec.ClusterIP = corev1.ClusterIPNone
+	}
+	for _, port := range svc.Ports {
+		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{
+			Name: port.Name, Port: port.Port, TargetPort: intstr.FromString(port.Name), Protocol: corev1.Protocol(port.Protocol),
+		})
+	}
+	return s
+}
+
+func disruptionBudget(p *model.Platform, svc *model.Service) *policyv1.PodDisruptionBudget {
+	return &policyv1.PodDisruptionBudget{
+		TypeMeta:   typeMeta("policy/v1", "PodDisruptionBudget"),
+		ObjectMeta: meta(p, svc),
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MaxUnavailable: ptr.To(intstr.FromInt32(int32(svc.Disruption.MaxUnavailable))),
+			Selector:       &metav1.LabelSelector{MatchLabels: selector(svc)},
+			// A crash-looping pod must not block node drains forever.
+			UnhealthyPodEvictionPolicy: ptr.To(policyv1.AlwaysAllow),
+		},
+	}
+}
+
+func autoscaler(p *model.Platform, svc *model.Service, kind string, a *model.Autoscaling) *autoscalingv2.HorizontalPodAutoscaler {
+	return &autoscalingv2.HorizontalPodAutoscaler{
+		TypeMeta:   typeMeta("autoscaling/v2", "HorizontalPodAutoscaler"),
+		ObjectMeta: meta(p, svc),
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: kind, Name: svc.Name},
+			MinReplicas:    ptr.To(a.MinReplicas),
+			MaxReplicas:    a.MaxReplicas,
+			Metrics:        hpaMetrics(a),
+		},
+	}
+}
+
+func hpaMetrics(a *model.Autoscaling) []autoscalingv2.MetricSpec {
+	m := func(r corev1.ResourceName, pct int32) autoscalingv2.MetricSpec {
+		return autoscalingv2.MetricSpec{
+			Type: autoscalingv2.ResourceMetricSourceType,
+			Resource: &autoscalingv2.ResourceMetricSource{
+				Name:   r,
+				Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptr.To(pct)},
+			},
+		}
+	}
+	out := []autoscalingv2.MetricSpec{m(corev1.ResourceCPU, a.TargetCPUUtilization)}
+	if a.TargetMemoryUtilization != nil {
+		out = append(out, m(corev1.ResourceMemory, *a.TargetMemoryUtilization))
+	}
+	return out
+}
+
+// namespace is a team namespace in one environment, with the Pod Security
+// Standard enforced at the cluster's version.
+func namespace(p *model.Platform, team *model.Team, ns string, env *model.Environment) *corev1.Namespace {
+	level := p.Policy.PodSecurity
+	version := "v" + env.Kubernetes.Version
+	l := map[string]string{
+		"app.kubernetes.io/managed-by":               "idpgen",
+		"app.kubernetes.io/part-of":                  p.Name,
+		LabelTeam:                                    team.Name,
+		LabelEnvironment:                             env.Name,
+		"pod-security.kubernetes.io/enforce":         level,
+		"pod-security.kubernetes.io/enforce-version": version,
+		"pod-security.kubernetes.io/audit":           "restricted",
+		"pod-security.kubernetes.io/audit-version":   version,
+		"pod-security.kubernetes.io/warn":            "restricted",
+		"pod-security.kubernetes.io/warn-version":    version,
+	}
+	if team.CostCenter != "" {
+		l["idpgen.dev/cost-center"] = team.CostCenter
+	}
+	return &corev1.Namespace{
+		TypeMeta:   typeMeta("v1", "Namespace"),
+		ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: l, Annotations: map[string]string{"idpgen.dev/owners": strings.Join(team.Owners, ",")}},
+	}
+}

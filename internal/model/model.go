@@ -1,0 +1,326 @@
+// Package model is the typed form of a platform: what CUE evaluated, decoded
+// into Go structs that the emitters read. It is the only thing emitters see;
+// none of them touches CUE. Every node keeps its CUE value (Src) so that a
+// later phase can report an error at the exact file:line:col it came from.
+package model
+
+import (
+	"cmp"
+	"slices"
+
+	"cuelang.org/go/cue"
+)
+
+// Platform is the whole Internal Developer Platform.
+type Platform struct {
+	Name         string                  `json:"name"`
+	Repo         Repo                    `json:"repo"`
+	AWS          AWSOrganization         `json:"aws"`
+	Teams        map[string]*Team        `json:"teams"`
+	Addons       Addons                  `json:"addons"`
+	Policy       Policy                  `json:"policy"`
+	Environments map[string]*Environment `json:"environments"`
+	Services     map[string]*Service     `json:"services"`
+
+	Src cue.Value `json:"-"`
+
+	// The ordered views below are filled by Index so that every emitter
+	// iterates in the same, stable order.
+	TeamList        []*Team        `json:"-"`
+	EnvironmentList []*Environment `json:"-"` // by promotion order
+	ServiceList     []*Service     `json:"-"` // by name
+}
+
+// Repo is the Git repository Argo CD deploys from.
+type Repo struct {
+	URL      string `json:"url"`
+	Revision string `json:"revision"`
+}
+
+// AWSOrganization holds settings shared by every environment's account.
+type AWSOrganization struct {
+	OrganizationID               string `json:"organizationID,omitempty"`
+	StateBucket                  string `json:"stateBucket"`
+	AdminRoleName                string `json:"adminRoleName"`
+	CIRoleName                   string `json:"ciRoleName"`
+	AllowAccountReuseAcrossTiers bool   `json:"allowAccountReuseAcrossTiers"`
+}
+
+// Team is a group of people owning services and namespaces.
+type Team struct {
+	Name       string   `json:"name"`
+	Owners     []string `json:"owners"`
+	SSOGroup   string   `json:"ssoGroup"`
+	Namespaces []string `json:"namespaces"`
+	CostCenter string   `json:"costCenter,omitempty"`
+
+	Src cue.Value `json:"-"`
+}
+
+// Policy sets the platform-wide guard rails.
+type Policy struct {
+	AllowedRegistries   []string `json:"allowedRegistries"`
+	RequireDigestInProd bool     `json:"requireDigestInProd"`
+	PodSecurity         string   `json:"podSecurity"`
+	Enforcement         string   `json:"enforcement"`
+}
+
+// Tier values.
+const (
+	TierProd    = "prod"
+	TierNonprod = "nonprod"
+)
+
+// Environment is one AWS account, region and EKS cluster.
+type Environment struct {
+	Name          string     `json:"name"`
+	Tier          string     `json:"tier"`
+	Account       string     `json:"account"`
+	Region        string     `json:"region"`
+	BackupRegions []string   `json:"backupRegions"`
+	Promotion     int        `json:"promotion"`
+	Kubernetes    Kubernetes `json:"kubernetes"`
+	Network       Network    `json:"network"`
+	Sizing        Sizing     `json:"sizing"`
+
+	Src cue.Value `json:"-"`
+}
+
+// Prod reports whether the environment serves production traffic.
+func (e *Environment) Prod() bool { return e.Tier == TierProd }
+
+// Kubernetes describes an environment's EKS cluster.
+type Kubernetes struct {
+	Version           string   `json:"version"`
+	PublicEndpoint    bool     `json:"publicEndpoint"`
+	PublicAccessCIDRs []string `json:"publicAccessCIDRs"`
+}
+
+// Network describes an environment's VPC.
+type Network struct {
+	VPCCIDR           string `json:"vpcCIDR"`
+	AvailabilityZones int    `json:"availabilityZones"`
+	NATGateways       string `json:"natGateways"`
+}
+
+// Sizing holds an environment's capacity knobs.
+type Sizing struct {
+	DefaultReplicas int `json:"defaultReplicas"`
+	SystemNodes     struct {
+		InstanceType string `json:"instanceType"`
+		Min          int    `json:"min"`
+		Max          int    `json:"max"`
+	} `json:"systemNodes"`
+	Karpenter struct {
+		CPULimit         int    `json:"cpuLimit"`
+		Spot             bool   `json:"spot"`
+		ConsolidateAfter string `json:"consolidateAfter"`
+	} `json:"karpenter"`
+}
+
+// Addons selects the cluster add-ons.
+type Addons struct {
+	ArgoCD                    Addon `json:"argocd"`
+	Vault                     Addon `json:"vault"`
+	Karpenter                 Addon `json:"karpenter"`
+	Gatekeeper                Addon `json:"gatekeeper"`
+	Istio                     Addon `json:"istio"`
+	MetricsServer             Addon `json:"metricsServer"`
+	AWSLoadBalancerController Addon `json:"awsLoadBalancerController"`
+	SecretsOperator           Addon `json:"secretsOperator"`
+	VPA                       Addon `json:"vpa"`
+	TrivyOperator             Addon `json:"trivyOperator"`
+	Datadog                   struct {
+		Addon
+		Site string `json:"site"`
+	} `json:"datadog"`
+	Velero struct {
+		Addon
+		Schedule string `json:"schedule"`
+		TTL      string `json:"ttl"`
+	} `json:"velero"`
+}
+
+// Addon is the switch every add-on shares.
+type Addon struct {
+	Enabled      bool     `json:"enabled"`
+	Environments []string `json:"environments"`
+}
+
+// In reports whether the add-on is installed in env.
+func (a Addon) In(env string) bool {
+	return a.Enabled && (len(a.Environments) == 0 || slices.Contains(a.Environments, env))
+}
+
+// Service kinds.
+const (
+	KindWeb      = "web"
+	KindWorker   = "worker"
+	KindStateful = "stateful"
+)
+
+// Service is a workload a team owns, as declared (before per-environment
+// overrides; see In).
+type Service struct {
+	Name        string              `json:"name"`
+	Team        string              `json:"team"`
+	Namespace   string              `json:"namespace,omitempty"`
+	Description string              `json:"description,omitempty"`
+	Kind        string              `json:"kind"`
+	Image       Image               `json:"image"`
+	Ports       []Port              `json:"ports"`
+	Command     []string            `json:"command,omitempty"`
+	Args        []string            `json:"args,omitempty"`
+	Env         map[string]string   `json:"env"`
+	Secrets     map[string]VaultRef `json:"secrets"`
+	Resources   Resources           `json:"resources"`
+	Replicas    *int                `json:"replicas,omitempty"`
+	Probes      Probes              `json:"probes"`
+	Autoscaling *Autoscaling        `json:"autoscaling,omitempty"`
+	DependsOn   []string            `json:"dependsOn"`
+	Public      *Exposure           `json:"public,omitempty"`
+	Storage     *Storage            `json:"storage,omitempty"`
+	AWS         ServiceAWS          `json:"aws"`
+	RunAsUser   int64               `json:"runAsUser"`
+	Disruption  struct {
+		MaxUnavailable int `json:"maxUnavailable"`
+	} `json:"disruption"`
+	Overrides map[string]Override `json:"overrides"`
+
+	Src cue.Value `json:"-"`
+}
+
+// Image pins a container image.
+type Image struct {
+	Repository string `json:"repository"`
+	Tag        string `json:"tag,omitempty"`
+	Digest     string `json:"digest,omitempty"`
+}
+
+// Port is a named container port.
+type Port struct {
+	Name     string `json:"name"`
+	Port     int32  `json:"port"`
+	Protocol string `json:"protocol"`
+}
+
+// VaultRef points at one key of a Vault KV v2 secret.
+type VaultRef struct {
+	Path string `json:"path"`
+	Key  string `json:"key"`
+}
+
+// Resources are requests and limits in explicit units.
+type Resources struct {
+	Requests Quantities `json:"requests"`
+	Limits   Quantities `json:"limits"`
+}
+
+// Quantities is a CPU and memory amount.
+type Quantities struct {
+	CPUMillis int64 `json:"cpuMillis"`
+	MemoryMiB int64 `json:"memoryMiB"`
+}
+
+// Probes configures health checks.
+type Probes struct {
+	Liveness  *Probe `json:"liveness,omitempty"`
+	Readiness *Probe `json:"readiness,omitempty"`
+	Startup   *Probe `json:"startup,omitempty"`
+}
+
+// Probe is an HTTP GET on a named port, or a command.
+type Probe struct {
+	HTTP *struct {
+		Path string `json:"path"`
+		Port string `json:"port"`
+	} `json:"http,omitempty"`
+	Exec                []string `json:"exec,omitempty"`
+	PeriodSeconds       int32    `json:"periodSeconds"`
+	FailureThreshold    int32    `json:"failureThreshold"`
+	InitialDelaySeconds int32    `json:"initialDelaySeconds"`
+}
+
+// Autoscaling asks for a HorizontalPodAutoscaler.
+type Autoscaling struct {
+	MinReplicas             int32  `json:"minReplicas"`
+	MaxReplicas             int32  `json:"maxReplicas"`
+	TargetCPUUtilization    int32  `json:"targetCPUUtilization"`
+	TargetMemoryUtilization *int32 `json:"targetMemoryUtilization,omitempty"`
+}
+
+// Exposure publishes a service through the shared load balancer.
+type Exposure struct {
+	Host string `json:"host"`
+	Path string `json:"path"`
+	Port string `json:"port"`
+}
+
+// Storage is the persistent volume of a stateful service.
+type Storage struct {
+	SizeGiB      int    `json:"sizeGiB"`
+	StorageClass string `json:"storageClass"`
+	MountPath    string `json:"mountPath"`
+}
+
+// ServiceAWS declares AWS resources a service uses.
+type ServiceAWS struct {
+	Queues  []string `json:"queues"`
+	Buckets []string `json:"buckets"`
+}
+
+// Override is what an environment may change about a service. A nil field
+// is not changed.
+type Override struct {
+	Image *struct {
+		Tag    string `json:"tag,omitempty"`
+		Digest string `json:"digest,omitempty"`
+	} `json:"image,omitempty"`
+	Replicas  *int `json:"replicas,omitempty"`
+	Resources *struct {
+		Requests QuantitiesOverride `json:"requests"`
+		Limits   QuantitiesOverride `json:"limits"`
+	} `json:"resources,omitempty"`
+	Env         map[string]string `json:"env,omitempty"`
+	Autoscaling *struct {
+		MinReplicas             *int32 `json:"minReplicas,omitempty"`
+		MaxReplicas             *int32 `json:"maxReplicas,omitempty"`
+		TargetCPUUtilization    *int32 `json:"targetCPUUtilization,omitempty"`
+		TargetMemoryUtilization *int32 `json:"targetMemoryUtilization,omitempty"`
+	} `json:"autoscaling,omitempty"`
+	Storage *struct {
+		SizeGiB int `json:"sizeGiB,omitempty"`
+	} `json:"storage,omitempty"`
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
+// QuantitiesOverride changes some of a Quantities.
+type QuantitiesOverride struct {
+	CPUMillis *int64 `json:"cpuMillis,omitempty"`
+	MemoryMiB *int64 `json:"memoryMiB,omitempty"`
+}
+
+// Index fills the ordered views. Load calls it; tests that build a Platform
+// by hand call it too.
+func (p *Platform) Index() {
+	p.TeamList = sortedValues(p.Teams, func(t *Team) string { return t.Name })
+	p.ServiceList = sortedValues(p.Services, func(s *Service) string { return s.Name })
+	p.EnvironmentList = sortedValues(p.Environments, func(e *Environment) string { return e.Name })
+	slices.SortStableFunc(p.EnvironmentList, func(a, b *Environment) int { return cmp.Compare(a.Promotion, b.Promotion) })
+	for _, s := range p.Services {
+		if s.Namespace == "" {
+			if t := p.Teams[s.Team]; t != nil && len(t.Namespaces) > 0 {
+				s.Namespace = t.Namespaces[0]
+			}
+		}
+	}
+}
+
+func sortedValues[T any](m map[string]T, key func(T) string) []T {
+	out := make([]T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b T) int { return cmp.Compare(key(a), key(b)) })
+	return out
+}

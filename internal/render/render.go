@@ -1,0 +1,69 @@
+// Package render runs the pipeline: load the platform's CUE once, check it,
+// and let every emitter add its files to one tree. It writes nothing; the
+// writer decides what reaches the disk.
+package render
+
+import (
+	"github.com/idpgen/idpgen/internal/emit/kustomize"
+	"github.com/idpgen/idpgen/internal/load"
+	"github.com/idpgen/idpgen/internal/model"
+	"github.com/idpgen/idpgen/internal/tree"
+	"github.com/idpgen/idpgen/internal/validate"
+)
+
+// Emitter turns the model into files. Emitters are pure functions of the
+// model: no disk, no network, no clock.
+type Emitter interface {
+	Name() string
+	Emit(p *model.Platform, out *tree.Tree) error
+}
+
+// Emitters is every output idpgen renders, in a fixed order.
+func Emitters() []Emitter {
+	return []Emitter{
+		treeMetadata{},
+		kustomize.New(),
+	}
+}
+
+// Load evaluates and checks the platform in dir.
+func Load(dir string) (*model.Platform, error) {
+	p, err := load.Platform(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := validate.Platform(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Platform loads the platform in dir and renders it.
+func Platform(dir string) (*model.Platform, *tree.Tree, error) {
+	p, err := Load(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := Model(p, Emitters())
+	return p, t, err
+}
+
+// Model renders an already loaded platform with the given emitters.
+func Model(p *model.Platform, emitters []Emitter) (*tree.Tree, error) {
+	t := tree.New()
+	for _, e := range emitters {
+		if err := e.Emit(p, t); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// treeMetadata marks the whole tree as generated for Git and its hosts.
+type treeMetadata struct{}
+
+func (treeMetadata) Name() string { return "tree" }
+
+func (treeMetadata) Emit(_ *model.Platform, out *tree.Tree) error {
+	return out.Add("tree", ".gitattributes", []byte("# "+tree.Marker+"\n* linguist-generated=true\n"))
+}
