@@ -134,7 +134,9 @@ func newVet(g *globalOptions, stdout, stderr io.Writer) *cobra.Command {
 		Use:   "vet",
 		Short: "Validate the platform without writing anything",
 		Long: `vet evaluates the platform, runs every check render runs, renders the tree
-in memory, and reports all problems at once. It never writes.
+in memory, cross-checks the output with the consuming tools' own libraries,
+and reports all problems at once. Anything it could not check is listed as a
+note. It never writes.
 
 ` + exitCodesHelp,
 		Args: noArgs,
@@ -144,6 +146,14 @@ in memory, and reports all problems at once. It never writes.
 				return err
 			}
 			p, t, err := render.Platform(g.platform)
+			if err != nil {
+				diag.Print(stderr, err, format)
+				return &exitError{ExitInvalid, nil}
+			}
+			notes, err := render.Verify(p, t, render.Emitters())
+			for _, n := range notes {
+				fmt.Fprintln(stderr, "note: "+n)
+			}
 			if err != nil {
 				diag.Print(stderr, err, format)
 				return &exitError{ExitInvalid, nil}

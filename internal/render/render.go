@@ -4,6 +4,8 @@
 package render
 
 import (
+	"errors"
+
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
 	"github.com/idpgen/idpgen/internal/load"
 	"github.com/idpgen/idpgen/internal/model"
@@ -16,6 +18,33 @@ import (
 type Emitter interface {
 	Name() string
 	Emit(p *model.Platform, out *tree.Tree) error
+}
+
+// Verifier is implemented by emitters whose output can be cross-checked with
+// the consuming tool's own library (hcl/v2 for Terraform, Helm for chart
+// values). idpgen vet and the tests run them; render does not, to stay fast.
+// Notes tell the user what could not be checked (never a silent pass); err
+// lists the problems found, with CUE positions where they have one.
+type Verifier interface {
+	Verify(p *model.Platform, t *tree.Tree) (notes []string, err error)
+}
+
+// Verify runs every emitter's Verifier over a rendered tree and collects
+// all notes and all errors.
+func Verify(p *model.Platform, t *tree.Tree, emitters []Emitter) (notes []string, err error) {
+	var errs []error
+	for _, e := range emitters {
+		v, ok := e.(Verifier)
+		if !ok {
+			continue
+		}
+		n, err := v.Verify(p, t)
+		notes = append(notes, n...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return notes, errors.Join(errs...)
 }
 
 // Emitters is every output idpgen renders, in a fixed order.
