@@ -188,6 +188,12 @@ func service(p *model.Platform, svc *model.Service, add func(errors.Error)) {
 			at(sel, "%q is listed twice", dep)
 		case p.Services[dep] == nil:
 			at(sel, "unknown service %q%s", dep, didYouMean(dep, p.Services))
+		default:
+			for _, env := range p.EnvironmentList {
+				if svc.Enabled(env.Name) && !p.Services[dep].Enabled(env.Name) {
+					at(sel, "%q is disabled in %s, where %q runs and depends on it", dep, env.Name, svc.Name)
+				}
+			}
 		}
 		seen[dep] = true
 	}

@@ -173,7 +173,7 @@ func (e Emitter) overlay(p *model.Platform, svc *model.Service, kind string, w m
 		dir.add("patch-horizontalpodautoscaler.yaml", map[string]any{
 			"apiVersion": "autoscaling/v2",
 			"kind":       "HorizontalPodAutoscaler",
-			"metadata":   map[string]any{"name": svc.Name},
+			"metadata":   map[string]any{"name": svc.Name, "namespace": svc.Namespace},
 			"spec": map[string]any{
 				"minReplicas": w.Autoscaling.MinReplicas,
 				"maxReplicas": w.Autoscaling.MaxReplicas,
@@ -204,7 +204,7 @@ func (e Emitter) overlay(p *model.Platform, svc *model.Service, kind string, w m
 		dir.add(name, map[string]any{
 			"apiVersion": "apps/v1",
 			"kind":       kind,
-			"metadata":   map[string]any{"name": svc.Name},
+			"metadata":   map[string]any{"name": svc.Name, "namespace": svc.Namespace},
 			"spec":       map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{container}}}},
 		})
 		k.Patches = append(k.Patches, kusttypes.Patch{Path: name})

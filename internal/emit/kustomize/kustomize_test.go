@@ -1,0 +1,348 @@
+package kustomize_test
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+
+	"github.com/idpgen/idpgen/internal/emit/kustomize"
+	"github.com/idpgen/idpgen/internal/model"
+	"github.com/idpgen/idpgen/internal/render"
+	"github.com/idpgen/idpgen/internal/tree"
+)
+
+const example = "../../../platforms/example"
+
+func renderExample(t *testing.T) (*model.Platform, *tree.Tree) {
+	t.Helper()
+	p, err := render.Load(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := tree.New()
+	if err := kustomize.New().Emit(p, out); err != nil {
+		t.Fatal(err)
+	}
+	return p, out
+}
+
+// build runs kustomize (krusty, the library behind `kustomize build`) on dir
+// of the rendered tree, held in an in-memory filesystem.
+func build(t *testing.T, out *tree.Tree, dir string) []map[string]any {
+	t.Helper()
+	fs := filesys.MakeFsInMemory()
+	for _, f := range out.Files() {
+		if err := fs.WriteFile(path.Join("/generated", f.Path), f.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rm, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, path.Join("/generated", dir))
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v", dir, err)
+	}
+	var objs []map[string]any
+	for _, r := range rm.Resources() {
+		m, err := r.Map()
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, m)
+	}
+	return objs
+}
+
+// decodeStrict decodes a built object into its k8s.io/api type; an unknown
+// or duplicated field fails, as it would with the API server's strict field
+// validation.
+func decodeStrict(t *testing.T, obj map[string]any) any {
+	t.Helper()
+	data, err := yaml.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var typed any
+	switch fmt.Sprintf("%s/%s", obj["apiVersion"], obj["kind"]) {
+	case "apps/v1/Deployment":
+		typed = &appsv1.Deployment{}
+	case "apps/v1/StatefulSet":
+		typed = &appsv1.StatefulSet{}
+	case "v1/Service":
+		typed = &corev1.Service{}
+	case "v1/ServiceAccount":
+		typed = &corev1.ServiceAccount{}
+	case "v1/Namespace":
+		typed = &corev1.Namespace{}
+	case "policy/v1/PodDisruptionBudget":
+		typed = &policyv1.PodDisruptionBudget{}
+	case "autoscaling/v2/HorizontalPodAutoscaler":
+		typed = &autoscalingv2.HorizontalPodAutoscaler{}
+	default:
+		t.Fatalf("unexpected object %s/%s", obj["apiVersion"], obj["kind"])
+	}
+	if err := yaml.UnmarshalStrict(data, typed); err != nil {
+		t.Fatalf("%s %v: %v", obj["kind"], obj["metadata"], err)
+	}
+	return typed
+}
+
+func TestEveryOverlayBuildsIntoValidObjects(t *testing.T) {
+	p, out := renderExample(t)
+	for _, env := range p.EnvironmentList {
+		for _, svc := range p.ServiceList {
+			t.Run(env.Name+"/"+svc.Name, func(t *testing.T) {
+				if !svc.Enabled(env.Name) {
+					if _, ok := out.Get(path.Join(kustomize.OverlayDir(env.Name, svc.Name), "kustomization.yaml")); ok {
+						t.Fatal("a service disabled in this environment has an overlay")
+					}
+					return
+				}
+				w := svc.In(env)
+				objs := build(t, out, kustomize.OverlayDir(env.Name, svc.Name))
+				var kinds []string
+				var pod *corev1.PodTemplateSpec
+				var replicas *int32
+				var hpa *autoscalingv2.HorizontalPodAutoscaler
+				for _, o := range objs {
+					typed := decodeStrict(t, o)
+					kinds = append(kinds, o["kind"].(string))
+					switch x := typed.(type) {
+					case *appsv1.Deployment:
+						pod, replicas = &x.Spec.Template, x.Spec.Replicas
+						checkMeta(t, svc, env, w, x.Namespace, x.Labels)
+					case *appsv1.StatefulSet:
+						pod, replicas = &x.Spec.Template, x.Spec.Replicas
+						checkMeta(t, svc, env, w, x.Namespace, x.Labels)
+						got := x.Spec.VolumeClaimTemplates[0].Spec.Resources.Requests[corev1.ResourceStorage]
+						if want := resource.MustParse(fmt.Sprintf("%dGi", w.StorageGiB)); got.Cmp(want) != 0 {
+							t.Errorf("volume size = %s, want %s", got.String(), want.String())
+						}
+					case *autoscalingv2.HorizontalPodAutoscaler:
+						hpa = x
+					case *corev1.Service:
+						if x.Spec.Selector[kustomize.LabelName] != svc.Name {
+							t.Errorf("service selector %v", x.Spec.Selector)
+						}
+					case *policyv1.PodDisruptionBudget:
+						if x.Spec.MaxUnavailable == nil || x.Spec.MaxUnavailable.IntValue() != svc.Disruption.MaxUnavailable {
+							t.Errorf("PDB maxUnavailable = %v", x.Spec.MaxUnavailable)
+						}
+					}
+				}
+				for _, k := range []string{"ServiceAccount", "PodDisruptionBudget"} {
+					if !slices.Contains(kinds, k) {
+						t.Errorf("no %s in %v", k, kinds)
+					}
+				}
+				if pod == nil {
+					t.Fatalf("no workload in %v", kinds)
+				}
+				checkPod(t, svc, w, pod)
+				switch {
+				case w.Autoscaling != nil:
+					if hpa == nil {
+						t.Fatal("autoscaling is set but there is no HorizontalPodAutoscaler")
+					}
+					if replicas != nil {
+						t.Errorf("workload sets replicas=%d while an HPA owns them", *replicas)
+					}
+					if *hpa.Spec.MinReplicas != w.Autoscaling.MinReplicas || hpa.Spec.MaxReplicas != w.Autoscaling.MaxReplicas ||
+						*hpa.Spec.Metrics[0].Resource.Target.AverageUtilization != w.Autoscaling.TargetCPUUtilization {
+						t.Errorf("HPA spec %+v does not match %+v", hpa.Spec, *w.Autoscaling)
+					}
+				default:
+					if hpa != nil {
+						t.Error("HPA without autoscaling")
+					}
+					if replicas == nil || int(*replicas) != w.Replicas {
+						t.Errorf("replicas = %v, want %d", replicas, w.Replicas)
+					}
+				}
+			})
+		}
+	}
+}
+
+func checkMeta(t *testing.T, svc *model.Service, env *model.Environment, w model.Workload, ns string, labels map[string]string) {
+	t.Helper()
+	if ns != svc.Namespace {
+		t.Errorf("namespace = %q, want %q", ns, svc.Namespace)
+	}
+	want := map[string]string{
+		kustomize.LabelName:            svc.Name,
+		kustomize.LabelTeam:            svc.Team,
+		kustomize.LabelEnvironment:     env.Name,
+		"app.kubernetes.io/managed-by": "idpgen",
+		"app.kubernetes.io/part-of":    "acme",
+		"app.kubernetes.io/component":  svc.Kind,
+	}
+	if w.Image.Digest == "" {
+		want[kustomize.LabelVersion] = w.Image.Tag
+	}
+	for k, v := range want {
+		if labels[k] != v {
+			t.Errorf("label %s = %q, want %q", k, labels[k], v)
+		}
+	}
+}
+
+// checkPod asserts the secure-by-default pod: PSS restricted, pinned image,
+// requests and limits, probes, zone spreading, and the environment's values.
+func checkPod(t *testing.T, svc *model.Service, w model.Workload, pod *corev1.PodTemplateSpec) {
+	t.Helper()
+	spec := pod.Spec
+	if pod.Labels[kustomize.LabelEnvironment] != w.Environment.Name {
+		t.Errorf("pod template lacks the environment label: %v", pod.Labels)
+	}
+	psc := spec.SecurityContext
+	if psc == nil || psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("pod security context %+v is not restricted", psc)
+	}
+	if psc != nil && (psc.RunAsUser == nil || *psc.RunAsUser == 0) {
+		t.Error("pod may run as root")
+	}
+	if spec.HostNetwork || spec.HostPID || spec.HostIPC {
+		t.Error("pod uses host namespaces")
+	}
+	var zone bool
+	for _, c := range spec.TopologySpreadConstraints {
+		zone = zone || c.TopologyKey == "topology.kubernetes.io/zone"
+	}
+	if !zone {
+		t.Error("no zone topology spread")
+	}
+	if len(spec.Containers) != 1 {
+		t.Fatalf("%d containers", len(spec.Containers))
+	}
+	c := spec.Containers[0]
+	sc := c.SecurityContext
+	if sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation ||
+		sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem ||
+		sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) || len(sc.Capabilities.Add) > 0 ||
+		sc.Privileged != nil && *sc.Privileged {
+		t.Errorf("container security context %+v is not restricted", sc)
+	}
+	wantImage := svc.Image.Repository + ":" + w.Image.Tag
+	if w.Image.Digest != "" {
+		wantImage = svc.Image.Repository + "@" + w.Image.Digest
+	}
+	if c.Image != wantImage {
+		t.Errorf("image = %q, want %q", c.Image, wantImage)
+	}
+	if strings.HasSuffix(c.Image, ":latest") || !strings.ContainsAny(c.Image, ":@") {
+		t.Errorf("image %q is not pinned", c.Image)
+	}
+	for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+		req, okReq := c.Resources.Requests[r]
+		lim, okLim := c.Resources.Limits[r]
+		if !okReq || !okLim || lim.Cmp(req) < 0 {
+			t.Errorf("%s: requests %v limits %v", r, c.Resources.Requests, c.Resources.Limits)
+		}
+	}
+	if got, want := c.Resources.Requests.Cpu().MilliValue(), w.Resources.Requests.CPUMillis; got != want {
+		t.Errorf("cpu request = %dm, want %dm", got, want)
+	}
+	if got, want := c.Resources.Limits.Memory().Value(), w.Resources.Limits.MemoryMiB<<20; got != want {
+		t.Errorf("memory limit = %d, want %d", got, want)
+	}
+	if c.LivenessProbe == nil {
+		t.Error("no liveness probe")
+	}
+	if svc.Kind == model.KindWeb && c.ReadinessProbe == nil {
+		t.Error("web service without readiness probe")
+	}
+	env := map[string]corev1.EnvVar{}
+	for _, e := range c.Env {
+		env[e.Name] = e
+	}
+	for k, v := range w.Env {
+		if env[k].Value != v {
+			t.Errorf("env %s = %q, want %q", k, env[k].Value, v)
+		}
+	}
+	for k := range svc.Secrets {
+		ref := env[k].ValueFrom
+		if ref == nil || ref.SecretKeyRef == nil || ref.SecretKeyRef.Name != kustomize.SecretName(svc) || env[k].Value != "" {
+			t.Errorf("secret %s is not a reference to Secret %s: %+v", k, kustomize.SecretName(svc), env[k])
+		}
+	}
+	if len(env) != len(w.Env)+len(svc.Secrets) {
+		t.Errorf("env has %d variables, want %d", len(env), len(w.Env)+len(svc.Secrets))
+	}
+}
+
+// The environment's top-level kustomization builds everything deployed
+// there, and the team namespaces enforce the Pod Security Standard.
+func TestEnvironmentBuildsWithNamespaces(t *testing.T) {
+	p, out := renderExample(t)
+	for _, env := range p.EnvironmentList {
+		objs := build(t, out, kustomize.EnvironmentDir(env.Name))
+		namespaces := map[string]*corev1.Namespace{}
+		workloads := 0
+		for _, o := range objs {
+			switch x := decodeStrict(t, o).(type) {
+			case *corev1.Namespace:
+				namespaces[x.Name] = x
+			case *appsv1.Deployment, *appsv1.StatefulSet:
+				workloads++
+			}
+		}
+		enabled := 0
+		for _, svc := range p.ServiceList {
+			if svc.Enabled(env.Name) {
+				enabled++
+			}
+		}
+		if workloads != enabled {
+			t.Errorf("%s: %d workloads, want %d", env.Name, workloads, enabled)
+		}
+		for _, team := range p.TeamList {
+			for _, ns := range team.Namespaces {
+				n := namespaces[ns]
+				if n == nil {
+					t.Errorf("%s: namespace %s missing", env.Name, ns)
+					continue
+				}
+				if n.Labels["pod-security.kubernetes.io/enforce"] != "restricted" || n.Labels["pod-security.kubernetes.io/enforce-version"] != "v"+env.Kubernetes.Version {
+					t.Errorf("%s: namespace %s labels %v", env.Name, ns, n.Labels)
+				}
+				if n.Labels[kustomize.LabelTeam] != team.Name {
+					t.Errorf("namespace %s team label %q", ns, n.Labels[kustomize.LabelTeam])
+				}
+			}
+		}
+		for _, svc := range p.ServiceList {
+			if namespaces[svc.Namespace] == nil {
+				t.Errorf("service %s runs in %s, which the environment does not create", svc.Name, svc.Namespace)
+			}
+		}
+	}
+}
+
+// Overrides change only what they set: the prod checkout override sets
+// min/max replicas and keeps the service's CPU target.
+func TestOverrideInheritsUnsetFields(t *testing.T) {
+	p, _ := renderExample(t)
+	w := p.Services["checkout"].In(p.Environments["prod"])
+	if w.Autoscaling.MinReplicas != 4 || w.Autoscaling.MaxReplicas != 30 || w.Autoscaling.TargetCPUUtilization != 65 {
+		t.Errorf("prod checkout autoscaling = %+v", *w.Autoscaling)
+	}
+	search := p.Services["search"].In(p.Environments["dev"])
+	if search.Resources.Requests.CPUMillis != 100 || search.Resources.Limits.MemoryMiB != 2048 {
+		t.Errorf("dev search resources = %+v", search.Resources)
+	}
+	worker := p.Services["order-worker"].In(p.Environments["dev"])
+	if worker.Env["LOG_LEVEL"] != "debug" {
+		t.Errorf("dev order-worker env = %v", worker.Env)
+	}
+}
