@@ -37,7 +37,9 @@ func At(v cue.Value, sel string, format string, args ...any) errors.Error {
 	target := v
 	path := pathOf(v)
 	if sel != "" {
-		path = append(path, strings.Split(sel, ".")...)
+		for _, s := range cue.ParsePath(sel).Selectors() {
+			path = append(path, selectorString(s))
+		}
 		if t := v.LookupPath(cue.ParsePath(sel)); t.Exists() {
 			target = t
 		}
@@ -73,12 +75,21 @@ func New(pos token.Pos, path []string, format string, args ...any) errors.Error 
 	return &posError{pos: pos, path: path, msg: fmt.Sprintf(format, args...)}
 }
 
+// pathOf is v's path in the form CUE's own errors use: list indexes as
+// plain numbers (services.api.dependsOn.0).
 func pathOf(v cue.Value) []string {
 	var out []string
 	for _, s := range v.Path().Selectors() {
-		out = append(out, s.Unquoted())
+		out = append(out, selectorString(s))
 	}
 	return out
+}
+
+func selectorString(s cue.Selector) string {
+	if s.Type() == cue.StringLabel {
+		return s.Unquoted()
+	}
+	return s.String()
 }
 
 // Format is how errors are printed.

@@ -1,0 +1,59 @@
+package cli_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/idpgen/idpgen/internal/cli"
+	"github.com/idpgen/idpgen/internal/golden"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"idpgen": func() { os.Exit(cli.Main()) },
+	})
+}
+
+// TestScripts runs the CLI scripts in testdata/script. Each starts in a
+// copy of the CUE module holding the base platform (testdata/base.txtar).
+// Their expected output is the user-facing text, positions included.
+func TestScripts(t *testing.T) {
+	base, err := txtar.ParseFile("testdata/base.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		UpdateScripts:       golden.Updating(),
+		Setup: func(env *testscript.Env) error {
+			if err := seedModule(env.WorkDir); err != nil {
+				return err
+			}
+			for _, f := range base.Files {
+				if _, err := os.Stat(env.WorkDir + "/" + f.Name); err == nil {
+					continue // the script brings its own version
+				}
+				if err := writeFile(env.WorkDir+"/"+f.Name, f.Data); err != nil {
+					return err
+				}
+			}
+			env.Setenv("GITHUB_ACTIONS", "")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// treestate DIR prints every file's path, size, mtime and hash.
+			"treestate": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: treestate DIR")
+				}
+				s, err := treeState(ts.MkAbs(args[0]))
+				ts.Check(err)
+				ts.Stdout().Write([]byte(s))
+			},
+		},
+	})
+}
