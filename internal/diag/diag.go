@@ -40,8 +40,14 @@ func At(v cue.Value, sel string, format string, args ...any) errors.Error {
 		for _, s := range cue.ParsePath(sel).Selectors() {
 			path = append(path, selectorString(s))
 		}
-		if t := v.LookupPath(cue.ParsePath(sel)); t.Exists() {
-			target = t
+		// Point at the deepest part of sel that exists: an override that
+		// leaves a field unset is still the override's fault.
+		sels := cue.ParsePath(sel).Selectors()
+		for n := len(sels); n > 0; n-- {
+			if t := v.LookupPath(cue.MakePath(sels[:n]...)); t.Exists() {
+				target = t
+				break
+			}
 		}
 	}
 	return &posError{pos: SourcePos(target), path: path, msg: fmt.Sprintf(format, args...)}

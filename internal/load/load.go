@@ -50,7 +50,7 @@ func Platform(dir string) (*model.Platform, error) {
 
 	v := cuecontext.New().BuildInstance(inst)
 	if err := v.Validate(cue.Concrete(true)); err != nil {
-		return nil, errors.Append(dupErr, errors.Promote(err, "validate"))
+		return nil, errors.Append(dupErr, errors.Promote(newFocuser(inst, v).focus(err), "validate"))
 	}
 	if dupErr != nil {
 		return nil, dupErr

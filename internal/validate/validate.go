@@ -23,7 +23,9 @@ func Platform(p *model.Platform) error {
 	var errs errors.Error
 	add := func(err errors.Error) { errs = errors.Append(errs, err) }
 	environments(p, add)
+	awsFoundation(p, add) // network.go
 	teams(p, add)
+	addons(p, add)
 	for _, svc := range p.ServiceList {
 		service(p, svc, add)
 	}
@@ -62,8 +64,10 @@ func environments(p *model.Platform, add func(errors.Error)) {
 		}
 		for _, other := range p.EnvironmentList {
 			o, ok := prefixes[other.Name]
-			if ok && o.Overlaps(pfx) {
-				add(diag.Also(diag.At(env.Src, "network.vpcCIDR", "VPC CIDR %s overlaps %s of environment %q", pfx, o, other.Name),
+			// Only VPCs on the shared network must stay apart
+			// (network.shared); an isolated VPC may reuse a range.
+			if ok && o.Overlaps(pfx) && env.Network.Shared && other.Network.Shared {
+				add(diag.Also(diag.At(env.Src, "network.vpcCIDR", "VPC CIDR %s overlaps %s of environment %q; both are on the shared network (set network.shared: false on an isolated VPC)", pfx, o, other.Name),
 					diag.SourcePos(other.Src.LookupPath(cuePath("network.vpcCIDR")))))
 			}
 		}
