@@ -1,0 +1,115 @@
+// Package synth writes synthetic platforms for benchmarks and stress tests:
+// N services across M environments, spread over several files and teams,
+// with the mix a real platform has (web services, workers, stateful
+// services, autoscaling, secrets, overrides, a dependency graph).
+package synth
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Options sizes the platform.
+type Options struct {
+	Services     int
+	Environments int // 1 to 4: dev, staging, prod, perf
+	Teams        int
+	PerFile      int // services per file
+}
+
+var envs = []struct {
+	name, tier string
+}{{"dev", "nonprod"}, {"staging", "nonprod"}, {"prod", "prod"}, {"perf", "nonprod"}}
+
+// Write writes the platform package into dir, which must be inside a CUE
+// module whose schemas package is github.com/idpgen/idpgen/schemas.
+func Write(dir string, o Options) error {
+	if o.Environments < 1 || o.Environments > len(envs) {
+		return fmt.Errorf("environments must be 1 to %d", len(envs))
+	}
+	if o.Teams == 0 {
+		o.Teams = max(1, o.Services/50)
+	}
+	if o.PerFile == 0 {
+		o.PerFile = 100
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `package platform
+
+import "github.com/idpgen/idpgen/schemas"
+
+schemas.#Platform
+
+name: "synth"
+repo: url: "https://git.example.com/synth/platform.git"
+aws: stateBucket: "synth-terraform-state"
+policy: allowedRegistries: ["registry.example.com/"]
+teams: {
+`)
+	for t := range o.Teams {
+		fmt.Fprintf(&b, "\t\"team-%d\": owners: [\"team-%d@example.com\"]\n", t, t)
+	}
+	b.WriteString("}\nenvironments: {\n")
+	for i, e := range envs[:o.Environments] {
+		fmt.Fprintf(&b, "\t%s: {tier: %q, account: \"%012d\", region: \"eu-west-1\", promotion: %d, network: vpcCIDR: \"10.%d.0.0/16\"}\n",
+			e.name, e.tier, 100000000000+i*111111111111%900000000000, i, 10*(i+1))
+	}
+	b.WriteString("}\n")
+	if err := os.WriteFile(filepath.Join(dir, "platform.cue"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	for start := 0; start < o.Services; start += o.PerFile {
+		b.Reset()
+		b.WriteString("package platform\n\nservices: {\n")
+		for i := start; i < min(start+o.PerFile, o.Services); i++ {
+			service(&b, i, o)
+		}
+		b.WriteString("}\n")
+		name := filepath.Join(dir, fmt.Sprintf("services-%04d.cue", start/o.PerFile))
+		if err := os.WriteFile(name, []byte(b.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func service(b *strings.Builder, i int, o Options) {
+	fmt.Fprintf(b, "\t\"svc-%d\": {\n\t\tteam: \"team-%d\"\n", i, i%o.Teams)
+	fmt.Fprintf(b, "\t\timage: {repository: \"registry.example.com/svc-%d\", tag: \"1.%d.0\"}\n", i, i%50)
+	var deps []string
+	for d := max(0, i-3); d < i; d++ {
+		if d%7 != 6 { // workers serve no traffic; nothing depends on them
+			deps = append(deps, fmt.Sprintf("%q", fmt.Sprintf("svc-%d", d)))
+		}
+	}
+	fmt.Fprintf(b, "\t\tdependsOn: [%s]\n", strings.Join(deps, ", "))
+	fmt.Fprintf(b, "\t\tenv: {LOG_LEVEL: \"info\", SERVICE_INDEX: \"%d\"}\n", i)
+	fmt.Fprintf(b, "\t\tresources: requests: {cpuMillis: %d, memoryMiB: %d}\n", 100+50*(i%5), 128*(1+i%4))
+	switch {
+	case i%7 == 6:
+		b.WriteString("\t\tkind: \"worker\"\n\t\tprobes: liveness: exec: [\"/app\", \"health\"]\n")
+		fmt.Fprintf(b, "\t\tsecrets: QUEUE_TOKEN: {path: \"kv/data/svc-%d\", key: \"token\"}\n", i)
+	case i%13 == 12:
+		b.WriteString("\t\tkind: \"stateful\"\n\t\tports: [{name: \"db\", port: 5432}]\n\t\tprobes: liveness: exec: [\"pg_isready\"]\n\t\tstorage: sizeGiB: 20\n\t\treplicas: 1\n")
+	default:
+		b.WriteString("\t\tports: [{name: \"http\", port: 8080}]\n")
+		if i%3 == 0 {
+			b.WriteString("\t\tautoscaling: {minReplicas: 2, maxReplicas: 10}\n")
+		}
+		fmt.Fprintf(b, "\t\tsecrets: DATABASE_URL: {path: \"kv/data/svc-%d\", key: \"database-url\"}\n", i)
+	}
+	b.WriteString("\t\toverrides: {\n\t\t\tdev: env: LOG_LEVEL: \"debug\"\n")
+	if o.Environments >= 3 && i%13 != 12 {
+		if i%3 == 0 && i%7 != 6 {
+			b.WriteString("\t\t\tprod: autoscaling: maxReplicas: 30\n")
+		} else {
+			b.WriteString("\t\t\tprod: replicas: 3\n")
+		}
+	}
+	b.WriteString("\t\t}\n\t}\n")
+}
