@@ -12,6 +12,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The kill test runs the test binary as idpgen itself.
+	if os.Getenv("IDPGEN_CLI_CHILD") == "1" {
+		os.Exit(cli.Main())
+	}
 	testscript.Main(m, map[string]func(){
 		"idpgen": func() { os.Exit(cli.Main()) },
 	})

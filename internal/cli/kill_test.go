@@ -1,0 +1,160 @@
+package cli_test
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/idpgen/idpgen/internal/cli"
+	"github.com/idpgen/idpgen/internal/synth"
+	"github.com/idpgen/idpgen/internal/writer"
+)
+
+// snapshot reads every file below dir except the writer's temporary files
+// and journal.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if strings.HasSuffix(rel, ".idpgen-tmp") || filepath.Base(rel) == writer.JournalName {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func sameFiles(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || v != w {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRenderKilledFromOutside kills `idpgen render` (the real command, in
+// its own process) with SIGKILL at times spread over a render of a
+// 150-service platform. Whatever the instant: every file on disk is either
+// its old or its new version (never truncated); without a journal the tree
+// is exactly the old one; with one, the next render completes the new one;
+// and `render --check` then passes.
+func TestRenderKilledFromOutside(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders a 150-service platform many times")
+	}
+	dir := t.TempDir()
+	if err := seedModule(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	oldOpts := synth.Options{Services: 150, Environments: 3}
+	newOpts := oldOpts
+	newOpts.Services = 140 // 10 services removed: deletes as well as writes
+
+	render := func(args ...string) error {
+		var stderr bytes.Buffer
+		if code := cli.Run(append([]string{"render", "--platform", "platform"}, args...), &bytes.Buffer{}, &stderr); code != 0 {
+			return errors.New(stderr.String())
+		}
+		return nil
+	}
+	// The two trees a killed render may leave pieces of.
+	if err := synth.Write("platform", newOpts); err != nil {
+		t.Fatal(err)
+	}
+	if err := render("--out", "want-new"); err != nil {
+		t.Fatal(err)
+	}
+	wantNew := snapshot(t, "want-new")
+	os.RemoveAll("platform")
+	if err := synth.Write("platform", oldOpts); err != nil {
+		t.Fatal(err)
+	}
+	if err := render("--out", "want-old"); err != nil {
+		t.Fatal(err)
+	}
+	wantOld := snapshot(t, "want-old")
+
+	start := time.Now()
+	if err := render("--out", "timing"); err != nil {
+		t.Fatal(err)
+	}
+	full := time.Since(start)
+
+	committed, uncommitted := 0, 0
+	for i := range 8 {
+		os.RemoveAll("generated")
+		os.RemoveAll("platform")
+		synth.Write("platform", oldOpts)
+		if err := render(); err != nil {
+			t.Fatal(err)
+		}
+		os.RemoveAll("platform")
+		synth.Write("platform", newOpts)
+
+		cmd := exec.Command(os.Args[0], "render", "--platform", "platform")
+		cmd.Env = append(os.Environ(), "IDPGEN_CLI_CHILD=1")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// From half-way through evaluation to past the end of writing.
+		delay := full/3 + time.Duration(i)*full/7
+		time.Sleep(delay)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+
+		got := snapshot(t, "generated")
+		for p, content := range got {
+			if content != wantOld[p] && content != wantNew[p] {
+				t.Fatalf("kill after %v: %s is neither its old nor its new version", delay, p)
+			}
+		}
+		_, err := os.Stat(filepath.Join("generated", writer.JournalName))
+		switch pending := err == nil; {
+		case pending:
+			committed++
+			if err := render("--check"); err == nil {
+				t.Fatal("check passed while a render was pending")
+			}
+		case sameFiles(got, wantNew):
+			committed++ // finished before the kill
+		case sameFiles(got, wantOld):
+			uncommitted++
+		default:
+			t.Fatalf("kill after %v: no journal, and the tree is neither old nor new", delay)
+		}
+		if err := render(); err != nil {
+			t.Fatal(err)
+		}
+		if err := render("--check"); err != nil {
+			t.Fatalf("after finishing the render: %v", err)
+		}
+		if final := snapshot(t, "generated"); !sameFiles(final, wantNew) {
+			t.Fatal("the completed render differs from a clean one")
+		}
+	}
+	t.Logf("render takes %v; %d kills left the old tree, %d a committed or finished one", full, uncommitted, committed)
+	if uncommitted == 0 {
+		t.Error("no kill landed before the commit point; the test is not exercising it")
+	}
+}
