@@ -43,7 +43,21 @@ func (e *exitError) Error() string { return e.err.Error() }
 
 // Main runs idpgen with os.Args and returns the process exit code.
 func Main() int {
+	tuneGC()
 	return Run(os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// tuneGC trades memory for speed: a render allocates hundreds of megabytes
+// of short-lived encoding buffers, and at the default GOGC a third of its CPU
+// went to the collector. A soft memory limit keeps the heap well under the
+// 1 GiB budget. GOGC and GOMEMLIMIT in the environment still win.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(768 << 20)
+	}
 }
 
 // Run runs idpgen with args, writing to stdout and stderr.

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"sync"
 
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v2"
 )
 
 // Marker is the first line of every generated YAML file (and the "//" value
@@ -118,13 +118,19 @@ func YAML(objs ...any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// yamlDoc encodes o as sigs.k8s.io/yaml would (JSON field names and
+// omitempty rules, then YAML with sorted keys), in one JSON pass:
+// sigs.k8s.io/yaml marshals to JSON and parses that JSON again as YAML,
+// which was half of the cost of a render.
 func yamlDoc(o any) ([]byte, error) {
 	j, err := json.Marshal(o)
 	if err != nil {
 		return nil, err
 	}
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.UseNumber()
 	var m any
-	if err := json.Unmarshal(j, &m); err != nil {
+	if err := dec.Decode(&m); err != nil {
 		return nil, err
 	}
 	if obj, ok := m.(map[string]any); ok {
@@ -132,7 +138,38 @@ func yamlDoc(o any) ([]byte, error) {
 			delete(obj, "status")
 		}
 	}
-	return yaml.Marshal(m)
+	return yaml.Marshal(toYAML(m))
+}
+
+// toYAML turns a decoded JSON value into what the YAML encoder writes the
+// way sigs.k8s.io/yaml does: maps with sorted keys, integers as integers.
+func toYAML(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		out := make(yaml.MapSlice, len(keys))
+		for i, k := range keys {
+			out[i] = yaml.MapItem{Key: k, Value: toYAML(x[k])}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = toYAML(e)
+		}
+		return out
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return n
+		}
+		f, _ := x.Float64()
+		return f
+	}
+	return v
 }
 
 // JSON encodes v (which must encode to an object) indented, with the marker
