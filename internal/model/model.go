@@ -21,6 +21,7 @@ type Platform struct {
 	Policy       Policy                  `json:"policy"`
 	Environments map[string]*Environment `json:"environments"`
 	Services     map[string]*Service     `json:"services"`
+	Catalog      Catalog                 `json:"catalog"` // see addons.go
 
 	Src cue.Value `json:"-"`
 
@@ -35,6 +36,7 @@ type Platform struct {
 type Repo struct {
 	URL      string `json:"url"`
 	Revision string `json:"revision"`
+	Path     string `json:"path"` // of the rendered tree in the repository
 }
 
 // AWSOrganization holds settings shared by every environment's account.
@@ -44,6 +46,9 @@ type AWSOrganization struct {
 	AdminRoleName                string `json:"adminRoleName"`
 	CIRoleName                   string `json:"ciRoleName"`
 	AllowAccountReuseAcrossTiers bool   `json:"allowAccountReuseAcrossTiers"`
+
+	Terraform   TerraformSettings `json:"terraform"`             // see aws.go
+	StateRegion string            `json:"stateRegion,omitempty"` // region of StateBucket
 }
 
 // Team is a group of people owning services and namespaces.
@@ -82,6 +87,10 @@ type Environment struct {
 	Kubernetes    Kubernetes `json:"kubernetes"`
 	Network       Network    `json:"network"`
 	Sizing        Sizing     `json:"sizing"`
+	Backup        Backup     `json:"backup"` // see aws.go
+	ECR           ECR        `json:"ecr"`
+
+	AddonResources AddonResources `json:"addonResources"` // see addons.go
 
 	Src cue.Value `json:"-"`
 }
@@ -94,6 +103,12 @@ type Kubernetes struct {
 	Version           string   `json:"version"`
 	PublicEndpoint    bool     `json:"publicEndpoint"`
 	PublicAccessCIDRs []string `json:"publicAccessCIDRs"`
+
+	// AWS foundation (see aws.go).
+	SupportType      string            `json:"supportType"`
+	ControlPlaneLogs []string          `json:"controlPlaneLogs"`
+	LogRetentionDays int               `json:"logRetentionDays"`
+	Addons           map[string]string `json:"addons"` // EKS add-on name -> version or "default"
 }
 
 // Network describes an environment's VPC.
@@ -101,6 +116,12 @@ type Network struct {
 	VPCCIDR           string `json:"vpcCIDR"`
 	AvailabilityZones int    `json:"availabilityZones"`
 	NATGateways       string `json:"natGateways"`
+
+	// AWS foundation (see aws.go).
+	Shared             bool           `json:"shared"`
+	Subnets            SubnetPrefixes `json:"subnets"`
+	InterfaceEndpoints []string       `json:"interfaceEndpoints"`
+	FlowLogs           FlowLogs       `json:"flowLogs"`
 }
 
 // Sizing holds an environment's capacity knobs.
@@ -120,8 +141,11 @@ type Sizing struct {
 
 // Addons selects the cluster add-ons.
 type Addons struct {
-	ArgoCD                    Addon `json:"argocd"`
-	Vault                     Addon `json:"vault"`
+	ArgoCD Addon `json:"argocd"`
+	Vault  struct {
+		Addon
+		TLSSecret string `json:"tlsSecret"`
+	} `json:"vault"`
 	Karpenter                 Addon `json:"karpenter"`
 	Gatekeeper                Addon `json:"gatekeeper"`
 	Istio                     Addon `json:"istio"`
@@ -132,7 +156,8 @@ type Addons struct {
 	TrivyOperator             Addon `json:"trivyOperator"`
 	Datadog                   struct {
 		Addon
-		Site string `json:"site"`
+		Site   string    `json:"site"`
+		APIKey *VaultRef `json:"apiKey,omitempty"`
 	} `json:"datadog"`
 	Velero struct {
 		Addon
@@ -145,6 +170,8 @@ type Addons struct {
 type Addon struct {
 	Enabled      bool     `json:"enabled"`
 	Environments []string `json:"environments"`
+	Namespace    string   `json:"namespace"`
+	Version      string   `json:"version,omitempty"` // chart version pin; see addons.go
 }
 
 // In reports whether the add-on is installed in env.

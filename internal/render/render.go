@@ -6,7 +6,10 @@ package render
 import (
 	"errors"
 
+	"github.com/idpgen/idpgen/internal/emit/addons"
+	"github.com/idpgen/idpgen/internal/emit/argocd"
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
+	"github.com/idpgen/idpgen/internal/emit/terraform"
 	"github.com/idpgen/idpgen/internal/load"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/tree"
@@ -52,6 +55,10 @@ func Emitters() []Emitter {
 	return []Emitter{
 		treeMetadata{},
 		kustomize.New(),
+		terraform.New(),
+		addons.New(),
+		// argocd deploys the directories the emitters above render: last.
+		argocd.New(),
 	}
 }
 

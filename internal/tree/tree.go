@@ -176,7 +176,7 @@ func toYAML(v any) any {
 // as a leading "//" key: the comment convention of Terraform's JSON syntax,
 // harmless to other readers.
 func JSON(v any) ([]byte, error) {
-	j, err := json.Marshal(v)
+	j, err := marshalJSON(v)
 	if err != nil {
 		return nil, err
 	}
@@ -184,12 +184,27 @@ func JSON(v any) ([]byte, error) {
 	if err := json.Unmarshal(j, &m); err != nil {
 		return nil, fmt.Errorf("JSON output must be an object: %w", err)
 	}
-	m["//"], _ = json.Marshal(Marker)
-	out, err := json.MarshalIndent(m, "", "  ") // map keys are sorted; "//" sorts first
-	if err != nil {
+	m["//"], _ = marshalJSON(Marker)
+	// Map keys are sorted; "//" sorts first. HTML escaping is off so that
+	// Terraform constraints read "~> 6.0", not "~\u003e 6.0".
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
 		return nil, err
 	}
-	return append(out, '\n'), nil
+	return b.Bytes(), nil
+}
+
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // Generated reports whether data starts with the marker in one of the forms

@@ -113,6 +113,9 @@ func TestEncodersStampTheMarker(t *testing.T) {
 	if !Generated(y) || !Generated(j) || Generated([]byte("kind: A\n")) {
 		t.Error("Generated does not recognise exactly the marked files")
 	}
+	if j, _ := JSON(map[string]string{"version": "~> 6.0 <b>"}); !strings.Contains(string(j), `"~> 6.0 <b>"`) {
+		t.Errorf("JSON escapes HTML: %s", j)
+	}
 	if _, err := JSON([]int{1}); err == nil {
 		t.Error("JSON accepted a non-object")
 	}

@@ -67,7 +67,7 @@ func environments(p *model.Platform, add func(errors.Error)) {
 			// Only VPCs on the shared network must stay apart
 			// (network.shared); an isolated VPC may reuse a range.
 			if ok && o.Overlaps(pfx) && env.Network.Shared && other.Network.Shared {
-				add(diag.Also(diag.At(env.Src, "network.vpcCIDR", "VPC CIDR %s overlaps %s of environment %q; both are on the shared network (set network.shared: false on an isolated VPC)", pfx, o, other.Name),
+				add(diag.Also(diag.At(env.Src, "network.vpcCIDR", "VPC CIDR %s overlaps %s of environment %q", pfx, o, other.Name),
 					diag.SourcePos(other.Src.LookupPath(cuePath("network.vpcCIDR")))))
 			}
 		}

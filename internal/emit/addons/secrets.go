@@ -1,0 +1,168 @@
+package addons
+
+import (
+	"maps"
+	"path"
+	"slices"
+
+	"github.com/idpgen/idpgen/internal/emit/kustomize"
+	"github.com/idpgen/idpgen/internal/model"
+	"github.com/idpgen/idpgen/internal/tree"
+)
+
+// The secrets operator is the External Secrets Operator (external-secrets.io/v1).
+// It maps the model one to one: a service's secrets are environment
+// variables, each a (Vault path, key) pair, and one ExternalSecret builds
+// the Secret kustomize.SecretName(svc) from any number of paths, naming
+// each Secret key after the variable. (Vault Secrets Operator syncs one
+// Vault path per Secret and would need templates to rename keys.)
+//
+// Stores: one ClusterSecretStore per namespace that needs secrets, usable
+// from that namespace only (spec.conditions). It logs in to Vault with the
+// Kubernetes auth method as the service account SecretsServiceAccount of
+// that namespace, under the Vault role VaultRole(namespace): the Vault-side
+// role and policy decide which paths a team may read. The stores and service
+// accounts are the platform's (AppProject "platform"); the ExternalSecrets
+// belong to the teams.
+
+const (
+	esAPIVersion = "external-secrets.io/v1"
+	// SecretsServiceAccount is the service account, in each namespace with
+	// secrets, that the secret store authenticates to Vault as.
+	SecretsServiceAccount = "vault-secrets"
+)
+
+// VaultRole is the Vault Kubernetes-auth role of a namespace's secret store.
+func VaultRole(ns string) string { return "eso-" + ns }
+
+// StoreName is the ClusterSecretStore serving one namespace.
+func StoreName(ns string) string { return "vault-" + ns }
+
+type obj = map[string]any
+
+func (v valuesFor) labels() map[string]string {
+	return map[string]string{"app.kubernetes.io/managed-by": "idpgen", "app.kubernetes.io/part-of": v.p.Name}
+}
+
+func externalSecret(labels map[string]string, name, ns, target string, data map[string]model.VaultRef) obj {
+	var entries []obj
+	for _, k := range slices.Sorted(maps.Keys(data)) {
+		entries = append(entries, obj{"secretKey": k, "remoteRef": obj{"key": data[k].Path, "property": data[k].Key}})
+	}
+	return obj{
+		"apiVersion": esAPIVersion,
+		"kind":       "ExternalSecret",
+		"metadata":   obj{"name": name, "namespace": ns, "labels": labels},
+		"spec": obj{
+			"refreshInterval": "1h",
+			"secretStoreRef":  obj{"kind": "ClusterSecretStore", "name": StoreName(ns)},
+			"target":          obj{"name": target, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
+			"data":            entries,
+		},
+	}
+}
+
+func kustomization(resources ...string) obj {
+	return obj{"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources}
+}
+
+func (e *Emitter) add(out *tree.Tree, dir, name string, objs ...any) error {
+	data, err := tree.YAML(objs...)
+	if err != nil {
+		return err
+	}
+	return out.Add(e.Name(), path.Join(dir, name), data)
+}
+
+// secrets writes env's ExternalSecrets and the stores they use.
+func (e *Emitter) secrets(p *model.Platform, env *model.Environment, out *tree.Tree) error {
+	if !p.Addons.SecretsOperator.In(env.Name) {
+		return nil
+	}
+	v := valuesFor{p: p, env: env}
+	var namespaces []string
+	for _, svc := range p.ServiceList {
+		if len(svc.Secrets) == 0 || !svc.Enabled(env.Name) {
+			continue
+		}
+		namespaces = append(namespaces, svc.Namespace)
+		dir := SecretsDir(env.Name, svc.Name)
+		es := externalSecret(v.labels(), kustomize.SecretName(svc), svc.Namespace, kustomize.SecretName(svc), svc.Secrets)
+		if err := e.add(out, dir, "externalsecret.yaml", es); err != nil {
+			return err
+		}
+		if err := e.add(out, dir, "kustomization.yaml", kustomization("externalsecret.yaml")); err != nil {
+			return err
+		}
+	}
+	slices.Sort(namespaces)
+	namespaces = slices.Compact(namespaces)
+	if len(namespaces) > 0 {
+		accounts, stores := v.stores(namespaces, nil)
+		dir := PlatformSecretsDir(env.Name)
+		if err := e.add(out, dir, "serviceaccounts.yaml", accounts...); err != nil {
+			return err
+		}
+		if err := e.add(out, dir, "clustersecretstores.yaml", stores...); err != nil {
+			return err
+		}
+		if err := e.add(out, dir, "kustomization.yaml", kustomization("serviceaccounts.yaml", "clustersecretstores.yaml")); err != nil {
+			return err
+		}
+	}
+	// An add-on's own secrets are deployed by its Application (a second
+	// git source), one sync wave before the chart's resources, so that its
+	// namespace exists (CreateNamespace) and the Secret is there when the
+	// pods start.
+	if dd := p.Addons.Datadog; dd.In(env.Name) && dd.APIKey != nil {
+		early := map[string]string{"argocd.argoproj.io/sync-wave": "-1"}
+		accounts, stores := v.stores([]string{dd.Namespace}, early)
+		es := externalSecret(v.labels(), DatadogAPIKeySecret, dd.Namespace, DatadogAPIKeySecret, map[string]model.VaultRef{"api-key": *dd.APIKey})
+		es["metadata"].(obj)["annotations"] = early
+		dir := AddonSecretsDir(env.Name, "datadog")
+		for name, o := range map[string]any{"serviceaccount.yaml": accounts[0], "clustersecretstore.yaml": stores[0], "externalsecret.yaml": es} {
+			if err := e.add(out, dir, name, o); err != nil {
+				return err
+			}
+		}
+		return e.add(out, dir, "kustomization.yaml", kustomization("clustersecretstore.yaml", "externalsecret.yaml", "serviceaccount.yaml"))
+	}
+	return nil
+}
+
+// stores returns the service accounts and secret stores of namespaces.
+func (v valuesFor) stores(namespaces []string, annotations map[string]string) (accounts, stores []any) {
+	vault := v.p.Addons.Vault
+	for _, ns := range namespaces {
+		meta := func(name, namespace string) obj {
+			m := obj{"name": name, "labels": v.labels()}
+			if namespace != "" {
+				m["namespace"] = namespace
+			}
+			if annotations != nil {
+				m["annotations"] = annotations
+			}
+			return m
+		}
+		accounts = append(accounts, obj{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta(SecretsServiceAccount, ns)})
+		stores = append(stores, obj{
+			"apiVersion": esAPIVersion,
+			"kind":       "ClusterSecretStore",
+			"metadata":   meta(StoreName(ns), ""),
+			"spec": obj{
+				"conditions": []obj{{"namespaces": []string{ns}}},
+				"provider": obj{"vault": obj{
+					"server":     "https://vault." + vault.Namespace + ".svc:8200",
+					"version":    "v2",
+					"caProvider": obj{"type": "Secret", "name": vault.TLSSecret, "key": "ca.crt", "namespace": vault.Namespace},
+					"auth": obj{"kubernetes": obj{
+						"mountPath":         "kubernetes",
+						"role":              VaultRole(ns),
+						"serviceAccountRef": obj{"name": SecretsServiceAccount, "namespace": ns},
+					}},
+				}},
+			},
+		})
+	}
+	return accounts, stores
+}

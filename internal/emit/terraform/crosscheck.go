@@ -1,0 +1,180 @@
+package terraform
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/idpgen/idpgen/internal/awsnames"
+	"github.com/idpgen/idpgen/internal/model"
+	"github.com/idpgen/idpgen/internal/tfcheck"
+	"github.com/idpgen/idpgen/internal/tree"
+)
+
+// nameAttrs says which argument of which resource declares an AWS name of
+// each kind.
+var nameAttrs = map[string]struct{ attr, kind string }{
+	"aws_eks_cluster":    {"name", awsnames.KindCluster},
+	"aws_iam_role":       {"name", awsnames.KindRole},
+	"aws_sqs_queue":      {"name", awsnames.KindQueue},
+	"aws_s3_bucket":      {"bucket", awsnames.KindBucket},
+	"aws_kms_alias":      {"name", awsnames.KindKMSAlias},
+	"aws_ecr_repository": {"name", awsnames.KindECRRepository},
+}
+
+// Declared is what a root module declares: kind -> literal names.
+type Declared map[string]map[string]bool
+
+// Has reports whether name of kind is declared.
+func (d Declared) Has(kind, name string) bool { return d[kind][name] }
+
+// DeclaredNames reads the literal AWS names a root module declares, plus
+// the values of its karpenter.sh/discovery tags (kind "tag").
+func DeclaredNames(files []tfcheck.File) (Declared, error) {
+	d := Declared{}
+	add := func(kind, name string) {
+		if d[kind] == nil {
+			d[kind] = map[string]bool{}
+		}
+		d[kind][name] = true
+	}
+	discovery := awsnames.DiscoveryTagKey
+	for _, f := range files {
+		var root struct {
+			Resource map[string]map[string]map[string]any `json:"resource"`
+		}
+		if err := json.Unmarshal(f.Data, &root); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Name, err)
+		}
+		for typ, blocks := range root.Resource {
+			for _, body := range blocks {
+				if na, ok := nameAttrs[typ]; ok {
+					if s, ok := body[na.attr].(string); ok && !strings.Contains(s, "${") {
+						add(na.kind, s)
+					}
+				}
+				if tags, ok := body["tags"].(map[string]any); ok {
+					if v, ok := tags[discovery].(string); ok {
+						add(awsnames.KindTag, v)
+					}
+				}
+			}
+		}
+	}
+	return d, nil
+}
+
+var (
+	arnRE   = regexp.MustCompile(`arn:aws:([a-z0-9-]+):([a-z0-9-]*):([0-9]*|aws):([A-Za-z0-9_+=,.@/:*-]+)`)
+	ecrRE   = regexp.MustCompile(`([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([a-z0-9._/-]+)`)
+	aliasRE = regexp.MustCompile(`\balias/[A-Za-z0-9/_-]+`)
+)
+
+// CrossCheck asserts that every AWS name the Kubernetes side of env refers
+// to (the YAML under generated/environments/<env>/) is declared by env's
+// Terraform root module: ARNs (roles, queues, buckets, key aliases, the
+// cluster) in env's account and region, ECR image addresses, KMS aliases,
+// and every name of awsnames' catalog that appears in the YAML.
+func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
+	e, ok := p.Environments[env]
+	if !ok {
+		return fmt.Errorf("unknown environment %q", env)
+	}
+	n := awsnames.For(p, e)
+	declared, err := DeclaredNames(ModuleFiles(t, env))
+	if err != nil {
+		return err
+	}
+	var problems []string
+	missing := func(file, what, kind, name string) {
+		problems = append(problems, fmt.Sprintf("%s refers to %s, but %s declares no %s %q", file, what, Dir(env), kind, name))
+	}
+	prefix := "environments/" + env + "/"
+	for _, f := range t.Files() {
+		if !strings.HasPrefix(f.Path, prefix) || strings.HasPrefix(f.Path, Dir(env)+"/") ||
+			!(strings.HasSuffix(f.Path, ".yaml") || strings.HasSuffix(f.Path, ".yml")) {
+			continue
+		}
+		text := string(f.Data)
+		for _, m := range arnRE.FindAllStringSubmatch(text, -1) {
+			arn, service, region, account, resource := m[0], m[1], m[2], m[3], m[4]
+			if account == "aws" {
+				continue // AWS managed policies and access policies
+			}
+			if account != "" && account != e.Account {
+				problems = append(problems, fmt.Sprintf("%s refers to %s in account %s, not the environment's account %s", f.Path, arn, account, e.Account))
+				continue
+			}
+			if region != "" && region != e.Region {
+				problems = append(problems, fmt.Sprintf("%s refers to %s in region %s, not the environment's region %s", f.Path, arn, region, e.Region))
+				continue
+			}
+			kind, name := "", ""
+			switch {
+			case service == "iam" && strings.HasPrefix(resource, "role/"):
+				kind, name = awsnames.KindRole, resource[strings.LastIndex(resource, "/")+1:]
+			case service == "sqs":
+				kind, name = awsnames.KindQueue, resource
+			case service == "s3":
+				kind, name = awsnames.KindBucket, strings.SplitN(resource, "/", 2)[0]
+			case service == "kms" && strings.HasPrefix(resource, "alias/"):
+				kind, name = awsnames.KindKMSAlias, resource
+			case service == "eks" && strings.HasPrefix(resource, "cluster/"):
+				kind, name = awsnames.KindCluster, strings.TrimPrefix(resource, "cluster/")
+			default:
+				problems = append(problems, fmt.Sprintf("%s refers to %s, which the cross-check cannot map to a Terraform resource; refer to it through awsnames and teach CrossCheck its kind", f.Path, arn))
+				continue
+			}
+			if name == n.AdminRole(p) || name == n.CIRole(p) {
+				continue // organisation roles: they exist before any environment
+			}
+			if !declared.Has(kind, name) {
+				missing(f.Path, arn, kind, name)
+			}
+		}
+		for _, m := range ecrRE.FindAllStringSubmatch(text, -1) {
+			repo := strings.SplitN(strings.SplitN(m[3], ":", 2)[0], "@", 2)[0]
+			if m[1] != e.Account || m[2] != e.Region || !declared.Has(awsnames.KindECRRepository, repo) {
+				missing(f.Path, m[0], awsnames.KindECRRepository, repo)
+			}
+		}
+		for _, alias := range aliasRE.FindAllString(text, -1) {
+			if !declared.Has(awsnames.KindKMSAlias, alias) {
+				missing(f.Path, alias, awsnames.KindKMSAlias, alias)
+			}
+		}
+		for _, c := range n.Catalog(p) {
+			if containsToken(text, c.Name) && !declared.Has(c.Kind, c.Name) {
+				missing(f.Path, c.Name, c.Kind, c.Name)
+			}
+		}
+	}
+	slices.Sort(problems)
+	problems = slices.Compact(problems)
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+// containsToken reports whether name occurs in text as a whole name, not
+// as part of a longer one.
+func containsToken(text, name string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], name)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(name)
+		if (start == 0 || !nameChar(text[start-1])) && (end == len(text) || !nameChar(text[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func nameChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/'
+}

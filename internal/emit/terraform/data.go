@@ -1,0 +1,175 @@
+package terraform
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// keyAdminActions are what the account may do with a key through IAM
+// policies: administer it and use it. (The account root statement of
+// AWS's default key policy grants "kms:*"; this list is that minus
+// nothing a key is used for, spelled out.)
+var keyAdminActions = []string{
+	"kms:CancelKeyDeletion", "kms:Create*", "kms:Decrypt", "kms:Delete*", "kms:Describe*", "kms:Disable*", "kms:Enable*",
+	"kms:Encrypt", "kms:GenerateDataKey*", "kms:Get*", "kms:List*", "kms:Put*", "kms:ReEncrypt*", "kms:Revoke*",
+	"kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:Update*",
+}
+
+// kmsKey writes a customer managed key with rotation and its alias.
+func (b *builder) kmsKey(id, alias, desc string) string {
+	doc := b.policy("data", "kms_"+id, statement{
+		Sid:        "AccountAdministersThroughIAM",
+		Actions:    keyAdminActions,
+		Resources:  []string{"*"}, // in a key policy, "*" is this key
+		Principals: []principal{{Type: "AWS", Identifiers: []string{b.n.AccountRootARN()}}},
+	})
+	key := b.resource("data", "aws_kms_key", id, obj{
+		"description":             desc,
+		"enable_key_rotation":     true,
+		"rotation_period_in_days": 365,
+		"deletion_window_in_days": 30,
+		"policy":                  doc,
+	})
+	b.resource("data", "aws_kms_alias", id, obj{"name": alias, "target_key_id": ref(key, "key_id")})
+	return key
+}
+
+// bucket writes a private, versioned, encrypted bucket that refuses plain
+// HTTP. kmsKey is the address of the key to encrypt with ("" = SSE-S3).
+func (b *builder) bucket(id, name, kmsKey string, noncurrentDays int, tags obj) string {
+	const f = "data"
+	body := obj{"bucket": name, "force_destroy": false}
+	if tags != nil {
+		body["tags"] = tags
+	}
+	bk := b.resource(f, "aws_s3_bucket", id, body)
+	b.resource(f, "aws_s3_bucket_ownership_controls", id, obj{
+		"bucket": ref(bk, "id"),
+		"rule":   obj{"object_ownership": "BucketOwnerEnforced"},
+	})
+	b.resource(f, "aws_s3_bucket_public_access_block", id, obj{
+		"bucket":                  ref(bk, "id"),
+		"block_public_acls":       true,
+		"block_public_policy":     true,
+		"ignore_public_acls":      true,
+		"restrict_public_buckets": true,
+	})
+	b.resource(f, "aws_s3_bucket_versioning", id, obj{
+		"bucket":                   ref(bk, "id"),
+		"versioning_configuration": obj{"status": "Enabled"},
+	})
+	sse := obj{"sse_algorithm": "AES256"}
+	if kmsKey != "" {
+		sse = obj{"sse_algorithm": "aws:kms", "kms_master_key_id": ref(kmsKey, "arn")}
+	}
+	b.resource(f, "aws_s3_bucket_server_side_encryption_configuration", id, obj{
+		"bucket": ref(bk, "id"),
+		"rule":   []obj{{"apply_server_side_encryption_by_default": sse, "bucket_key_enabled": kmsKey != ""}},
+	})
+	b.resource(f, "aws_s3_bucket_lifecycle_configuration", id, obj{
+		"bucket": ref(bk, "id"),
+		"rule": []obj{{
+			"id":                                "expire-noncurrent-versions",
+			"status":                            "Enabled",
+			"filter":                            obj{},
+			"noncurrent_version_expiration":     obj{"noncurrent_days": noncurrentDays},
+			"abort_incomplete_multipart_upload": obj{"days_after_initiation": 7},
+			"expiration":                        obj{"expired_object_delete_marker": true},
+		}},
+		"depends_on": []string{"aws_s3_bucket_versioning." + id},
+	})
+	arn := b.n.BucketARN(name)
+	doc := b.policy(f, "bucket_"+id, statement{
+		Sid:        "DenyInsecureTransport",
+		Effect:     "Deny",
+		Actions:    []string{"s3:*"},
+		Resources:  []string{arn, arn + "/*"},
+		Principals: []principal{{Type: "AWS", Identifiers: []string{"*"}}},
+		Conditions: []condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: []string{"false"}}},
+	})
+	b.resource(f, "aws_s3_bucket_policy", id, obj{
+		"bucket":     ref(bk, "id"),
+		"policy":     doc,
+		"depends_on": []string{"aws_s3_bucket_public_access_block." + id},
+	})
+	return bk
+}
+
+// storage writes the KMS keys, the backup bucket, the services' queues and
+// buckets, and an ECR repository per service.
+func (b *builder) storage() {
+	const f = "data"
+	n := b.n
+	b.kmsKey("eks_secrets", n.EKSSecretsKeyAlias(), "Envelope encryption of Kubernetes secrets in "+n.Cluster())
+	if b.vault() {
+		b.kmsKey("vault_unseal", n.VaultUnsealKeyAlias(), "Vault auto-unseal in "+n.Cluster())
+	}
+	if b.velero() {
+		key := b.kmsKey("backups", n.BackupKeyAlias(), "Velero backups of "+n.Cluster())
+		b.bucket("backups", n.BackupBucket(), key, b.env.Backup.NoncurrentVersionDays, nil)
+	}
+
+	// Services' own resources, tagged with the (first) owning team.
+	owner := func(match func(queues, buckets []string) bool) string {
+		for _, svc := range b.p.ServiceList {
+			if svc.Enabled(b.env.Name) && match(svc.AWS.Queues, svc.AWS.Buckets) {
+				return svc.Team
+			}
+		}
+		return ""
+	}
+	for _, q := range n.ServiceQueues(b.p) {
+		team := owner(func(qs, _ []string) bool { return contains(qs, q) })
+		b.resource(f, "aws_sqs_queue", "svc_"+tfName(q), obj{
+			"name":                    n.ServiceQueue(q),
+			"sqs_managed_sse_enabled": true,
+			"tags":                    b.teamTags(team, nil),
+		})
+	}
+	for _, bk := range n.ServiceBuckets(b.p) {
+		team := owner(func(_, bs []string) bool { return contains(bs, bk) })
+		b.bucket("svc_"+tfName(bk), n.ServiceBucket(bk), "", b.env.Backup.NoncurrentVersionDays, b.teamTags(team, nil))
+	}
+
+	// ECR: immutable tags, scanned on push, old images expired.
+	lifecycle, _ := json.Marshal(map[string]any{"rules": []any{
+		map[string]any{
+			"rulePriority": 1,
+			"description":  fmt.Sprintf("expire untagged images after %d days", b.env.ECR.UntaggedExpiryDays),
+			"selection":    map[string]any{"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": b.env.ECR.UntaggedExpiryDays},
+			"action":       map[string]any{"type": "expire"},
+		},
+		map[string]any{
+			"rulePriority": 2,
+			"description":  fmt.Sprintf("keep the newest %d images", b.env.ECR.KeepTaggedImages),
+			"selection":    map[string]any{"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": b.env.ECR.KeepTaggedImages},
+			"action":       map[string]any{"type": "expire"},
+		},
+	}})
+	for _, svc := range b.p.ServiceList {
+		if !svc.Enabled(b.env.Name) {
+			continue
+		}
+		repo := b.resource(f, "aws_ecr_repository", tfName(svc.Name), obj{
+			"name":                         n.ECRRepository(svc.Name),
+			"image_tag_mutability":         "IMMUTABLE",
+			"image_scanning_configuration": obj{"scan_on_push": true},
+			"encryption_configuration":     obj{"encryption_type": "AES256"},
+			"force_delete":                 false,
+			"tags":                         b.teamTags(svc.Team, obj{"service": svc.Name}),
+		})
+		b.resource(f, "aws_ecr_lifecycle_policy", tfName(svc.Name), obj{
+			"repository": ref(repo, "name"),
+			"policy":     string(lifecycle),
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
