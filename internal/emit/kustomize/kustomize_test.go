@@ -316,6 +316,9 @@ func TestEnvironmentBuildsWithNamespaces(t *testing.T) {
 				if n.Labels["pod-security.kubernetes.io/enforce"] != "restricted" || n.Labels["pod-security.kubernetes.io/enforce-version"] != "v"+env.Kubernetes.Version {
 					t.Errorf("%s: namespace %s labels %v", env.Name, ns, n.Labels)
 				}
+				if want := map[bool]string{true: "ambient"}[p.Addons.Istio.In(env.Name)]; n.Labels["istio.io/dataplane-mode"] != want {
+					t.Errorf("%s: namespace %s dataplane mode %q, want %q", env.Name, ns, n.Labels["istio.io/dataplane-mode"], want)
+				}
 				if n.Labels[kustomize.LabelTeam] != team.Name {
 					t.Errorf("namespace %s team label %q", ns, n.Labels[kustomize.LabelTeam])
 				}

@@ -366,6 +366,12 @@ func namespace(p *model.Platform, team *model.Team, ns string, env *model.Enviro
 	if team.CostCenter != "" {
 		l["idpgen.dev/cost-center"] = team.CostCenter
 	}
+	if p.Addons.Istio.In(env.Name) {
+		// Istio runs in ambient mode (see the add-ons): the namespace label
+		// puts the team's pods in the mesh without sidecars, so they keep
+		// the restricted Pod Security profile.
+		l["istio.io/dataplane-mode"] = "ambient"
+	}
 	return &corev1.Namespace{
 		TypeMeta:   typeMeta("v1", "Namespace"),
 		ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: l, Annotations: map[string]string{"idpgen.dev/owners": strings.Join(team.Owners, ",")}},
