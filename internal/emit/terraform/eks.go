@@ -165,7 +165,15 @@ func (b *builder) eks() {
 				"delete_on_termination": true,
 			},
 		}},
-		"vpc_security_group_ids": []string{ref(nodeSGAddr, "id"), clusterSG},
+		// Only the node security group, as on Karpenter's nodes: it carries
+		// the kubernetes.io/cluster/<name> tag, and so does the cluster
+		// security group EKS creates. The AWS Load Balancer Controller (and
+		// the in-tree service controller) refuse an ENI with two security
+		// groups so tagged ("expect exactly one securityGroup tagged with
+		// kubernetes.io/cluster/…", aws-load-balancer-controller#1897). The
+		// rules in securityGroups open the nodes and the control plane to
+		// each other.
+		"vpc_security_group_ids": []string{ref(nodeSGAddr, "id")},
 		"tag_specifications": []obj{
 			{"resource_type": "instance", "tags": obj{"Name": n.Cluster() + "-system"}},
 			{"resource_type": "volume", "tags": obj{"Name": n.Cluster() + "-system"}},

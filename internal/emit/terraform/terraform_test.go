@@ -264,6 +264,37 @@ func TestIMDSv2(t *testing.T) {
 	}
 }
 
+// TestOneClusterTaggedSecurityGroup: the nodes' network interfaces carry
+// exactly one security group tagged kubernetes.io/cluster/<name>, which the
+// AWS Load Balancer Controller requires. EKS tags the cluster security
+// group so itself, so it must not be attached next to the node group's.
+func TestOneClusterTaggedSecurityGroup(t *testing.T) {
+	p := loadExample(t)
+	tr := emit(t, p)
+	const clusterSG = "${aws_eks_cluster.main.vpc_config[0].cluster_security_group_id}"
+	for _, env := range p.EnvironmentList {
+		d := decode(t, tr, env.Name)
+		tag := "kubernetes.io/cluster/" + awsnames.For(p, env).Cluster()
+		sgs := d.blocks("resource", "aws_security_group")
+		for name, lt := range d.blocks("resource", "aws_launch_template") {
+			tagged := 0
+			for _, id := range strs(lt["vpc_security_group_ids"]) {
+				if id == clusterSG {
+					tagged++
+					continue
+				}
+				sg := strings.TrimSuffix(strings.TrimPrefix(id, "${aws_security_group."), ".id}")
+				if asMap(sgs[sg]["tags"])[tag] != nil {
+					tagged++
+				}
+			}
+			if tagged != 1 {
+				t.Errorf("%s: launch template %s attaches %d security groups tagged %s, want 1: %v", env.Name, name, tagged, tag, lt["vpc_security_group_ids"])
+			}
+		}
+	}
+}
+
 func TestNATPerTier(t *testing.T) {
 	p := loadExample(t)
 	tr := emit(t, p)
