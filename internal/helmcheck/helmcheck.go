@@ -88,7 +88,14 @@ func Check(in Input) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading values: %w", err)
 	}
-	if err := chartutil.ValidateAgainstSchema(c, vals); err != nil {
+	// Helm validates the chart's defaults merged with the user's values,
+	// not the user's values alone: a schema may require a key that only
+	// values.yaml sets.
+	merged, err := chartutil.CoalesceValues(c, vals)
+	if err != nil {
+		return nil, fmt.Errorf("merging values with the chart's defaults: %w", err)
+	}
+	if err := chartutil.ValidateAgainstSchema(c, merged); err != nil {
 		return nil, fmt.Errorf("values do not match the chart's values.schema.json: %w", err)
 	}
 	kv, err := chartutil.ParseKubeVersion("v" + in.KubeVersion + ".0")

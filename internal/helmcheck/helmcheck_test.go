@@ -22,6 +22,9 @@ func TestCheck(t *testing.T) {
 		name, values, kube, want string
 	}{
 		{"valid", "replicas: 2\nsettings: {clusterName: acme-dev}\n", "1.35", ""},
+		// The schema requires replicas; the chart's values.yaml sets it, and
+		// Helm validates defaults and values merged.
+		{"required key set by the chart's defaults", "settings: {clusterName: acme-dev}\n", "1.35", ""},
 		{"wrong type", "replicas: two\nsettings: {clusterName: acme-dev}\n", "1.35", "replicas"},
 		{"unknown top-level key", "replicas: 2\nreplica: 3\nsettings: {clusterName: acme-dev}\n", "1.35", "replica"},
 		{"unknown nested key", "replicas: 2\nsettings: {clusterName: acme-dev, interruptionQueue: q}\n", "1.35", "interruptionQueue"},
@@ -34,7 +37,11 @@ func TestCheck(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := out["strict/templates/deployment.yaml"]; !strings.Contains(got, "replicas: 2") || !strings.Contains(got, "--cluster=acme-dev") {
+				want := "replicas: 2"
+				if !strings.Contains(tc.values, "replicas") {
+					want = "replicas: 1"
+				}
+				if got := out["strict/templates/deployment.yaml"]; !strings.Contains(got, want) || !strings.Contains(got, "--cluster=acme-dev") {
 					t.Errorf("rendered:\n%s", got)
 				}
 				return

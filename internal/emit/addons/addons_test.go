@@ -108,6 +108,11 @@ func TestValuesFromModel(t *testing.T) {
 			!strings.Contains(cfg, "tls_cert_file") || dig(v, "global", "tlsDisable") != false {
 			t.Errorf("%s: vault is not HA raft with KMS auto-unseal and TLS: %v", env.Name, v["server"])
 		}
+		// The chart sets VAULT_ADDR itself; a duplicate env key fails
+		// server-side apply.
+		if dig(v, "server", "extraEnvironmentVars", "VAULT_ADDR") != nil {
+			t.Errorf("%s: vault sets VAULT_ADDR again: %v", env.Name, dig(v, "server", "extraEnvironmentVars"))
+		}
 		ve := values(t, tr, env.Name, "velero")
 		bsl := dig(ve, "configuration", "backupStorageLocation").([]any)[0].(map[string]any)
 		if bsl["bucket"] != n.BackupBucket() || dig(bsl, "config", "region") != env.Region || dig(ve, "credentials", "useSecret") != false {
@@ -121,6 +126,11 @@ func TestValuesFromModel(t *testing.T) {
 		a := values(t, tr, env.Name, "argocd")
 		if got := dig(a, "redis-ha", "enabled"); got != env.Prod() {
 			t.Errorf("%s: argocd redis-ha = %v", env.Name, got)
+		}
+		// An explicit controller policy overrides the ApplicationSets'
+		// applicationsSync (prod's create-update) unless this is on.
+		if got := dig(a, "configs", "params", "applicationsetcontroller.enable.policy.override"); got != true {
+			t.Errorf("%s: argocd applicationset policy override = %v", env.Name, got)
 		}
 		wantReplicas := float64(1)
 		if env.Prod() {

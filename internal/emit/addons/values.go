@@ -159,8 +159,12 @@ func (v valuesFor) argocd() M {
 				"exec.enabled": false,
 			},
 			"params": M{
-				// idpgen's ApplicationSets decide sync policy per tier.
-				"applicationsetcontroller.policy": "sync",
+				// idpgen's ApplicationSets decide sync policy per tier
+				// (prod: create-update). An explicit controller policy
+				// takes precedence over spec.syncPolicy.applicationsSync
+				// unless the override is enabled.
+				"applicationsetcontroller.policy":                 "sync",
+				"applicationsetcontroller.enable.policy.override": true,
 			},
 			"rbac": M{
 				"policy.default": "role:readonly",
@@ -220,9 +224,12 @@ service_registration "kubernetes" {}
 		"injector": M{"enabled": false}, // the secrets operator syncs Secrets instead
 		"ui":       M{"enabled": true},
 		"server": M{
-			"resources":            tier(env, res("500m", "1Gi", "1Gi"), res("100m", "256Mi", "256Mi")),
-			"serviceAccount":       v.serviceAccount("vault", v.n.AddonRole("vault")),
-			"extraEnvironmentVars": M{"VAULT_CACERT": tls + "/ca.crt", "VAULT_ADDR": "https://127.0.0.1:8200"},
+			"resources":      tier(env, res("500m", "1Gi", "1Gi"), res("100m", "256Mi", "256Mi")),
+			"serviceAccount": v.serviceAccount("vault", v.n.AddonRole("vault")),
+			// The chart already sets VAULT_ADDR (https when TLS is on): a
+			// second entry is a duplicate env key, which server-side apply
+			// rejects.
+			"extraEnvironmentVars": M{"VAULT_CACERT": tls + "/ca.crt"},
 			"volumes":              []M{{"name": "tls", "secret": M{"secretName": v.p.Addons.Vault.TLSSecret}}},
 			"volumeMounts":         []M{{"name": "tls", "mountPath": tls, "readOnly": true}},
 			"dataStorage":          M{"enabled": true, "size": tier(env, "50Gi", "10Gi"), "storageClass": "gp3"},
@@ -280,9 +287,9 @@ func (v valuesFor) datadog() M {
 			"kubeStateMetricsCore": M{"enabled": true},
 		},
 		"clusterAgent": M{
-			"enabled":                   true,
-			"replicas":                  tier(env, 2, 1),
-			"createPodDisruptionBudget": env.Prod(),
+			"enabled":  true,
+			"replicas": tier(env, 2, 1),
+			"pdb":      M{"create": env.Prod()}, // createPodDisruptionBudget is deprecated
 		},
 		"agents": M{"containers": M{"agent": M{"resources": tier(env, res("200m", "512Mi", "512Mi"), res("100m", "256Mi", "256Mi"))}}},
 	}

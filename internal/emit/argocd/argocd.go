@@ -266,6 +266,15 @@ var caBundleIgnore = []IgnoreDifferences{
 	{Group: "admissionregistration.k8s.io", Kind: "MutatingWebhookConfiguration", JQPathExpressions: []string{".webhooks[]?.clientConfig.caBundle"}},
 }
 
+// istioWebhookIgnore adds the validating webhooks' failurePolicy: the
+// charts install them with Ignore and istiod switches them to Fail once it
+// serves the webhook (comment in the base and istiod charts' templates);
+// without this, self-heal would keep switching validation off.
+var istioWebhookIgnore = []IgnoreDifferences{
+	{Group: "admissionregistration.k8s.io", Kind: "ValidatingWebhookConfiguration", JQPathExpressions: []string{".webhooks[]?.clientConfig.caBundle", ".webhooks[]?.failurePolicy"}},
+	caBundleIgnore[1],
+}
+
 func (b builder) applications(t *tree.Tree) []any {
 	env := b.env
 	var out []any
@@ -317,6 +326,9 @@ func (b builder) applications(t *tree.Tree) []any {
 		}
 		if r.Webhooks {
 			spec.IgnoreDifferences = caBundleIgnore
+			if r.Addon.Key == model.AddonIstio {
+				spec.IgnoreDifferences = istioWebhookIgnore
+			}
 			sp.SyncOptions = append(sp.SyncOptions, "RespectIgnoreDifferences=true")
 		}
 		out = append(out, application(b.meta(r.Name, r.Wave), spec))

@@ -281,3 +281,31 @@ spec:
 		})
 	}
 }
+
+// Webhook configurations that operators patch at runtime are ignored
+// (caBundle everywhere; Istio also flips failurePolicy from Ignore to Fail),
+// and the ignores are respected on sync.
+func TestWebhookPatchesIgnored(t *testing.T) {
+	p, tr := example(t)
+	for _, env := range p.EnvironmentList {
+		for _, a := range read(t, tr, env.Name).Applications {
+			var paths []string
+			for _, d := range a.Spec.IgnoreDifferences {
+				if d.Kind == "ValidatingWebhookConfiguration" {
+					paths = append(paths, d.JQPathExpressions...)
+				}
+			}
+			switch a.Metadata.Name {
+			case "istio-base", "istiod":
+				if !slices.Contains(paths, ".webhooks[]?.failurePolicy") {
+					t.Errorf("%s: %s does not ignore the failurePolicy istiod sets: %v", env.Name, a.Metadata.Name, paths)
+				}
+				fallthrough
+			case "gatekeeper", "external-secrets":
+				if !slices.Contains(paths, ".webhooks[]?.clientConfig.caBundle") || !slices.Contains(a.Spec.SyncPolicy.SyncOptions, "RespectIgnoreDifferences=true") {
+					t.Errorf("%s: %s does not ignore injected caBundles: %v", env.Name, a.Metadata.Name, paths)
+				}
+			}
+		}
+	}
+}
