@@ -15,6 +15,7 @@ import (
 	"cuelang.org/go/cue/errors"
 
 	"github.com/idpgen/idpgen/internal/diag"
+	"github.com/idpgen/idpgen/internal/emit/kustomize"
 	"github.com/idpgen/idpgen/internal/model"
 )
 
@@ -172,6 +173,9 @@ func service(p *model.Platform, svc *model.Service, add func(errors.Error)) {
 		if !ports[svc.Public.Port] {
 			at("public.port", "unknown port %q; expected one of the service's ports: %s", svc.Public.Port, keys(ports))
 		}
+	}
+	if svc.Storage != nil && !slices.Contains(kustomize.StorageClasses, svc.Storage.StorageClass) {
+		at("storage.storageClass", "unknown storage class %q; expected one of: %s", svc.Storage.StorageClass, strings.Join(kustomize.StorageClasses, ", "))
 	}
 	if svc.Storage != nil && svc.Kind != model.KindStateful {
 		at("storage", "only stateful services have storage; set kind: \"stateful\"")

@@ -159,7 +159,8 @@ func TestSecretsMatchUpstreamCRDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	crds := filepath.Join(dir, "config", "crds", "bases")
-	set, err := crdschema.Load(filepath.Join(crds, "external-secrets.io_externalsecrets.yaml"), filepath.Join(crds, "external-secrets.io_clustersecretstores.yaml"))
+	set, err := crdschema.Load(filepath.Join(crds, "external-secrets.io_externalsecrets.yaml"), filepath.Join(crds, "external-secrets.io_clustersecretstores.yaml"),
+		filepath.Join(crds, "generators.external-secrets.io_passwords.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,5 +268,45 @@ func TestVerify(t *testing.T) {
 				t.Errorf("got %s", got)
 			}
 		})
+	}
+}
+
+// The Datadog agents share a token generated once in the cluster, not one
+// the chart re-randomises on every render (which would restart every agent
+// on each Argo CD sync).
+func TestDatadogClusterAgentTokenIsStable(t *testing.T) {
+	p, tr := example(t)
+	for _, env := range p.EnvironmentList {
+		if !p.Addons.Datadog.In(env.Name) {
+			continue
+		}
+		values, ok := tr.Get(filepath.Join("environments", env.Name, "addons", "datadog", "values.yaml"))
+		if !ok {
+			t.Fatalf("%s: no datadog values", env.Name)
+		}
+		var v map[string]any
+		if err := yaml.Unmarshal(values.Data, &v); err != nil {
+			t.Fatal(err)
+		}
+		if dig(v, "clusterAgent", "tokenExistingSecret") != addons.DatadogClusterAgentTokenSecret || dig(v, "clusterAgent", "token") != nil {
+			t.Errorf("%s: cluster agent token %v", env.Name, dig(v, "clusterAgent"))
+		}
+		f, ok := tr.Get(filepath.Join(addons.AddonSecretsDir(env.Name, "datadog"), "clusteragent-token.yaml"))
+		if !ok {
+			t.Fatalf("%s: no token ExternalSecret", env.Name)
+		}
+		var es map[string]any
+		if err := yaml.Unmarshal(f.Data, &es); err != nil {
+			t.Fatal(err)
+		}
+		if dig(es, "spec", "refreshInterval") != "0" || dig(es, "spec", "target", "name") != addons.DatadogClusterAgentTokenSecret {
+			t.Errorf("%s: token ExternalSecret %v", env.Name, es["spec"])
+		}
+		k, _ := tr.Get(filepath.Join(addons.AddonSecretsDir(env.Name, "datadog"), "kustomization.yaml"))
+		for _, r := range []string{"password.yaml", "clusteragent-token.yaml"} {
+			if !bytes.Contains(k.Data, []byte("- "+r)) {
+				t.Errorf("%s: %s not in the kustomization", env.Name, r)
+			}
+		}
 	}
 }

@@ -26,7 +26,8 @@ import (
 // belong to the teams.
 
 const (
-	esAPIVersion = "external-secrets.io/v1"
+	esAPIVersion          = "external-secrets.io/v1"
+	esGeneratorAPIVersion = "generators.external-secrets.io/v1alpha1"
 	// SecretsServiceAccount is the service account, in each namespace with
 	// secrets, that the secret store authenticates to Vault as.
 	SecretsServiceAccount = "vault-secrets"
@@ -60,6 +61,39 @@ func externalSecret(labels map[string]string, name, ns, target string, data map[
 			"data":            entries,
 		},
 	}
+}
+
+// DatadogClusterAgentTokenSecret holds the token the node agents and the
+// cluster agent share (key "token", as the chart expects).
+const DatadogClusterAgentTokenSecret = "datadog-cluster-agent-token"
+
+// clusterAgentToken generates the Datadog cluster agent's token once, in
+// the cluster, with the External Secrets Password generator. Left to the
+// chart, the token is random on every Helm render: each Argo CD sync would
+// change it and restart every agent. refreshInterval "0" never regenerates
+// it; no human needs to know it, so it is not kept in Vault.
+func clusterAgentToken(labels map[string]string, ns string, annotations map[string]string) (generator, secret obj) {
+	name := DatadogClusterAgentTokenSecret
+	generator = obj{
+		"apiVersion": esGeneratorAPIVersion,
+		"kind":       "Password",
+		"metadata":   obj{"name": name, "namespace": ns, "labels": labels, "annotations": annotations},
+		"spec":       obj{"length": 32, "digits": 8, "symbols": 0, "noUpper": false, "allowRepeat": true},
+	}
+	secret = obj{
+		"apiVersion": esAPIVersion,
+		"kind":       "ExternalSecret",
+		"metadata":   obj{"name": name, "namespace": ns, "labels": labels, "annotations": annotations},
+		"spec": obj{
+			"refreshInterval": "0",
+			"target": obj{
+				"name": name, "creationPolicy": "Owner", "deletionPolicy": "Retain",
+				"template": obj{"engineVersion": "v2", "data": obj{"token": "{{ .password }}"}},
+			},
+			"dataFrom": []obj{{"sourceRef": obj{"generatorRef": obj{"apiVersion": esGeneratorAPIVersion, "kind": "Password", "name": name}}}},
+		},
+	}
+	return generator, secret
 }
 
 func kustomization(resources ...string) obj {
@@ -119,13 +153,15 @@ func (e *Emitter) secrets(p *model.Platform, env *model.Environment, out *tree.T
 		accounts, stores := v.stores([]string{dd.Namespace}, early)
 		es := externalSecret(v.labels(), DatadogAPIKeySecret, dd.Namespace, DatadogAPIKeySecret, map[string]model.VaultRef{"api-key": *dd.APIKey})
 		es["metadata"].(obj)["annotations"] = early
+		gen, token := clusterAgentToken(v.labels(), dd.Namespace, early)
 		dir := AddonSecretsDir(env.Name, "datadog")
-		for name, o := range map[string]any{"serviceaccount.yaml": accounts[0], "clustersecretstore.yaml": stores[0], "externalsecret.yaml": es} {
+		for name, o := range map[string]any{"serviceaccount.yaml": accounts[0], "clustersecretstore.yaml": stores[0], "externalsecret.yaml": es,
+			"password.yaml": gen, "clusteragent-token.yaml": token} {
 			if err := e.add(out, dir, name, o); err != nil {
 				return err
 			}
 		}
-		return e.add(out, dir, "kustomization.yaml", kustomization("clustersecretstore.yaml", "externalsecret.yaml", "serviceaccount.yaml"))
+		return e.add(out, dir, "kustomization.yaml", kustomization("clustersecretstore.yaml", "externalsecret.yaml", "serviceaccount.yaml", "password.yaml", "clusteragent-token.yaml"))
 	}
 	return nil
 }

@@ -287,9 +287,10 @@ func (v valuesFor) datadog() M {
 			"kubeStateMetricsCore": M{"enabled": true},
 		},
 		"clusterAgent": M{
-			"enabled":  true,
-			"replicas": tier(env, 2, 1),
-			"pdb":      M{"create": env.Prod()}, // createPodDisruptionBudget is deprecated
+			"enabled":             true,
+			"replicas":            tier(env, 2, 1),
+			"tokenExistingSecret": DatadogClusterAgentTokenSecret,
+			"pdb":                 M{"create": env.Prod()}, // createPodDisruptionBudget is deprecated
 		},
 		"agents": M{"containers": M{"agent": M{"resources": tier(env, res("200m", "512Mi", "512Mi"), res("100m", "256Mi", "256Mi"))}}},
 	}

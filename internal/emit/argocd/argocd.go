@@ -294,6 +294,13 @@ func (b builder) applications(t *tree.Tree) []any {
 		SyncPolicy:  &SyncPolicy{Automated: &Automated{Prune: false, SelfHeal: true}, Retry: retry()},
 	})
 	out = append(out, ns)
+	// Cluster-wide objects (the default storage class), alongside.
+	out = append(out, application(b.meta("cluster", WaveNamespaces), ApplicationSpec{
+		Project:     ProjectPlatform,
+		Source:      b.gitSource(kustomize.ClusterDir(env.Name)),
+		Destination: Destination{Server: InCluster},
+		SyncPolicy:  &SyncPolicy{Automated: &Automated{Prune: false, SelfHeal: true}, Retry: retry()},
+	}))
 
 	for _, r := range addons.Releases(b.p, env) {
 		createNS := "CreateNamespace=true"

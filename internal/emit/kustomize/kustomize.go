@@ -8,6 +8,7 @@
 //	base/services/<service>/                 the service as declared
 //	environments/<env>/services/<service>/   overlay: kustomize build here
 //	environments/<env>/namespaces/           team namespaces
+//	environments/<env>/cluster/              cluster-wide objects (storage class)
 //	environments/<env>/kustomization.yaml    the whole environment
 package kustomize
 
@@ -41,6 +42,7 @@ func (Emitter) Name() string { return "kustomize" }
 // (Argo CD) point at them.
 func BaseDir(svc string) string         { return path.Join("base", "services", svc) }
 func OverlayDir(env, svc string) string { return path.Join("environments", env, "services", svc) }
+func ClusterDir(env string) string      { return path.Join("environments", env, "cluster") }
 func NamespacesDir(env string) string   { return path.Join("environments", env, "namespaces") }
 func EnvironmentDir(env string) string  { return path.Join("environments", env) }
 func relToBase(env, svc string) string  { return path.Join("..", "..", "..", "..", BaseDir(svc)) }
@@ -250,9 +252,18 @@ func (e Emitter) environment(p *model.Platform, env *model.Environment, out *tre
 		return nsDir.err
 	}
 
+	cluster := &files{emitter: e.Name(), dir: ClusterDir(env.Name), out: out}
+	cluster.add("storageclass.yaml", storageClass(p, env))
+	k = kustomization()
+	k.Resources = slices.Clone(cluster.names)
+	cluster.add("kustomization.yaml", k)
+	if cluster.err != nil {
+		return cluster.err
+	}
+
 	top := &files{emitter: e.Name(), dir: EnvironmentDir(env.Name), out: out}
 	k = kustomization()
-	k.Resources = []string{"namespaces"}
+	k.Resources = []string{"cluster", "namespaces"}
 	for _, svc := range p.ServiceList {
 		if svc.Enabled(env.Name) {
 			k.Resources = append(k.Resources, path.Join("services", svc.Name))

@@ -11,6 +11,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -85,6 +86,8 @@ func decodeStrict(t *testing.T, obj map[string]any) any {
 		typed = &corev1.Namespace{}
 	case "policy/v1/PodDisruptionBudget":
 		typed = &policyv1.PodDisruptionBudget{}
+	case "storage.k8s.io/v1/StorageClass":
+		typed = &storagev1.StorageClass{}
 	case "autoscaling/v2/HorizontalPodAutoscaler":
 		typed = &autoscalingv2.HorizontalPodAutoscaler{}
 	default:
@@ -289,13 +292,27 @@ func TestEnvironmentBuildsWithNamespaces(t *testing.T) {
 		objs := build(t, out, kustomize.EnvironmentDir(env.Name))
 		namespaces := map[string]*corev1.Namespace{}
 		workloads := 0
+		var classes []*storagev1.StorageClass
 		for _, o := range objs {
 			switch x := decodeStrict(t, o).(type) {
 			case *corev1.Namespace:
 				namespaces[x.Name] = x
 			case *appsv1.Deployment, *appsv1.StatefulSet:
 				workloads++
+				if sts, ok := x.(*appsv1.StatefulSet); ok {
+					if sc := sts.Spec.VolumeClaimTemplates[0].Spec.StorageClassName; sc == nil || *sc != kustomize.StorageClass {
+						t.Errorf("%s: %s claims storage class %v, which the environment does not provide", env.Name, sts.Name, sc)
+					}
+				}
+			case *storagev1.StorageClass:
+				classes = append(classes, x)
 			}
+		}
+		if len(classes) != 1 || classes[0].Name != kustomize.StorageClass || classes[0].Provisioner != "ebs.csi.aws.com" ||
+			classes[0].Annotations["storageclass.kubernetes.io/is-default-class"] != "true" || classes[0].Parameters["encrypted"] != "true" {
+			t.Errorf("%s: storage classes %+v", env.Name, classes)
+		} else if retain := *classes[0].ReclaimPolicy == corev1.PersistentVolumeReclaimRetain; retain != env.Prod() {
+			t.Errorf("%s: reclaim policy %s", env.Name, *classes[0].ReclaimPolicy)
 		}
 		enabled := 0
 		for _, svc := range p.ServiceList {

@@ -10,6 +10,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -375,5 +376,35 @@ func namespace(p *model.Platform, team *model.Team, ns string, env *model.Enviro
 	return &corev1.Namespace{
 		TypeMeta:   typeMeta("v1", "Namespace"),
 		ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: l, Annotations: map[string]string{"idpgen.dev/owners": strings.Join(team.Owners, ",")}},
+	}
+}
+
+// StorageClass is the EBS storage class every environment provides; it is
+// the cluster default, and the only class services and add-ons may use.
+const StorageClass = "gp3"
+
+// StorageClasses are the classes a platform's volumes may name.
+var StorageClasses = []string{StorageClass}
+
+// storageClass is gp3 through the EBS CSI driver (an EKS managed add-on):
+// encrypted, bound where the pod lands, expandable. In prod a deleted claim
+// keeps its volume: customer data is never deleted by a kubectl mistake.
+func storageClass(p *model.Platform, env *model.Environment) *storagev1.StorageClass {
+	reclaim := corev1.PersistentVolumeReclaimDelete
+	if env.Prod() {
+		reclaim = corev1.PersistentVolumeReclaimRetain
+	}
+	return &storagev1.StorageClass{
+		TypeMeta: typeMeta("storage.k8s.io/v1", "StorageClass"),
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        StorageClass,
+			Labels:      map[string]string{"app.kubernetes.io/managed-by": "idpgen", "app.kubernetes.io/part-of": p.Name, LabelEnvironment: env.Name},
+			Annotations: map[string]string{"storageclass.kubernetes.io/is-default-class": "true"},
+		},
+		Provisioner:          "ebs.csi.aws.com",
+		Parameters:           map[string]string{"type": "gp3", "encrypted": "true"},
+		ReclaimPolicy:        ptr.To(reclaim),
+		VolumeBindingMode:    ptr.To(storagev1.VolumeBindingWaitForFirstConsumer),
+		AllowVolumeExpansion: ptr.To(true),
 	}
 }
