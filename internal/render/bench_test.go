@@ -24,3 +24,22 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVerify runs every emitter's cross-check (what idpgen vet adds to
+// a render) on 1000 services x 3 environments.
+func BenchmarkVerify(b *testing.B) {
+	dir := filepath.Join("..", "..", ".bench", "bench-verify")
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	if err := synth.Write(dir, synth.Options{Services: 1000, Environments: 3}); err != nil {
+		b.Fatal(err)
+	}
+	p, t, err := render.Platform(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := render.Verify(p, t, render.Emitters()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

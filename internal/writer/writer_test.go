@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -23,10 +24,9 @@ import (
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("IDPGEN_WRITER_CHILD"); dir != "" {
 		crashAt, _ := strconv.Atoi(os.Getenv("IDPGEN_WRITER_CRASH_AT"))
-		n := 0
+		var n atomic.Int64
 		step = func(string) {
-			n++
-			if n == crashAt {
+			if n.Add(1) == int64(crashAt) {
 				syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			}
 		}

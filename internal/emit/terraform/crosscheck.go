@@ -91,6 +91,12 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 	missing := func(file, what, kind, name string) {
 		problems = append(problems, fmt.Sprintf("%s refers to %s, but %s declares no %s %q", file, what, Dir(env), kind, name))
 	}
+	// Every catalog name, looked up by the whole names a file contains:
+	// one pass over each file instead of one search per name.
+	catalog := map[string][]awsnames.Named{}
+	for _, c := range n.Catalog(p) {
+		catalog[c.Name] = append(catalog[c.Name], c)
+	}
 	prefix := "environments/" + env + "/"
 	for _, f := range t.Files() {
 		if !strings.HasPrefix(f.Path, prefix) || strings.HasPrefix(f.Path, Dir(env)+"/") ||
@@ -145,9 +151,11 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 				missing(f.Path, alias, awsnames.KindKMSAlias, alias)
 			}
 		}
-		for _, c := range n.Catalog(p) {
-			if containsToken(text, c.Name) && !declared.Has(c.Kind, c.Name) {
-				missing(f.Path, c.Name, c.Kind, c.Name)
+		for _, tok := range tokens(text) {
+			for _, c := range catalog[tok] {
+				if !declared.Has(c.Kind, c.Name) {
+					missing(f.Path, c.Name, c.Kind, c.Name)
+				}
 			}
 		}
 	}
@@ -159,20 +167,24 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 	return nil
 }
 
-// containsToken reports whether name occurs in text as a whole name, not
-// as part of a longer one.
-func containsToken(text, name string) bool {
-	for i := 0; ; {
-		j := strings.Index(text[i:], name)
-		if j < 0 {
-			return false
+// tokens lists the whole names in text: the maximal runs of name
+// characters, so that "acme-prod" is not found inside "acme-prod-vault".
+func tokens(text string) []string {
+	var out []string
+	start := -1
+	for i := 0; i <= len(text); i++ {
+		if i < len(text) && nameChar(text[i]) {
+			if start < 0 {
+				start = i
+			}
+			continue
 		}
-		start, end := i+j, i+j+len(name)
-		if (start == 0 || !nameChar(text[start-1])) && (end == len(text) || !nameChar(text[end])) {
-			return true
+		if start >= 0 {
+			out = append(out, text[start:i])
+			start = -1
 		}
-		i = start + 1
 	}
+	return out
 }
 
 func nameChar(c byte) bool {
