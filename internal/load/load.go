@@ -24,8 +24,10 @@ import (
 const SchemaImportPath = "github.com/idpgen/idpgen/schemas"
 
 // Platform loads the CUE package in dir (relative to the working directory
-// or absolute), validates it against the schema, runs the Go-side checks
-// and returns the typed model.
+// or absolute), validates it against the schema and returns the typed
+// model. When the CUE has errors only in some services, it returns them
+// together with a partial model (those services marked Invalid) on which
+// the cross checks can still run; such a model is never to be rendered.
 func Platform(dir string) (*model.Platform, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -50,7 +52,10 @@ func Platform(dir string) (*model.Platform, error) {
 
 	v := cuecontext.New().BuildInstance(inst)
 	if err := v.Validate(cue.Concrete(true)); err != nil {
-		return nil, errors.Append(dupErr, errors.Promote(newFocuser(inst, v).focus(err), "validate"))
+		err = errors.Append(dupErr, errors.Promote(newFocuser(inst, v).focus(err), "validate"))
+		// Still hand back what decodes, so the cross checks can report in
+		// the same run; callers must not render it.
+		return partial(v), err
 	}
 	if dupErr != nil {
 		return nil, dupErr
@@ -141,15 +146,20 @@ func decode(v cue.Value) (*model.Platform, error) {
 		return nil, err
 	}
 	p.Src = v
+	setSources(&p, v)
+	for name, s := range p.Services {
+		s.Src = v.LookupPath(cue.MakePath(cue.Str("services"), cue.Str(name)))
+	}
+	p.Index()
+	return &p, nil
+}
+
+// setSources keeps each team's and environment's CUE value for positions.
+func setSources(p *model.Platform, v cue.Value) {
 	for name, t := range p.Teams {
 		t.Src = v.LookupPath(cue.MakePath(cue.Str("teams"), cue.Str(name)))
 	}
 	for name, e := range p.Environments {
 		e.Src = v.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(name)))
 	}
-	for name, s := range p.Services {
-		s.Src = v.LookupPath(cue.MakePath(cue.Str("services"), cue.Str(name)))
-	}
-	p.Index()
-	return &p, nil
 }

@@ -215,6 +215,10 @@ type Service struct {
 	Overrides map[string]Override `json:"overrides"`
 
 	Src cue.Value `json:"-"`
+	// Invalid marks a service whose CUE has errors, in a model loaded only
+	// so that the cross checks can run on everything else: it has nothing
+	// but its name, and is never checked or rendered.
+	Invalid bool `json:"-"`
 }
 
 // Image pins a container image.

@@ -6,6 +6,8 @@ package render
 import (
 	"errors"
 
+	cueerrors "cuelang.org/go/cue/errors"
+
 	"github.com/idpgen/idpgen/internal/emit/addons"
 	"github.com/idpgen/idpgen/internal/emit/argocd"
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
@@ -65,11 +67,13 @@ func Emitters() []Emitter {
 // Load evaluates and checks the platform in dir.
 func Load(dir string) (*model.Platform, error) {
 	p, err := load.Platform(dir)
-	if err != nil {
+	if p == nil {
 		return nil, err
 	}
-	if err := validate.Platform(p); err != nil {
-		return nil, err
+	// With CUE errors, p is partial: the cross checks still run on it so
+	// that every problem is reported in one run, but nothing is rendered.
+	if verr := validate.Platform(p); verr != nil || err != nil {
+		return nil, cueerrors.Append(promote(err), promote(verr))
 	}
 	return p, nil
 }
@@ -93,6 +97,13 @@ func Model(p *model.Platform, emitters []Emitter) (*tree.Tree, error) {
 		}
 	}
 	return t, nil
+}
+
+func promote(err error) cueerrors.Error {
+	if err == nil {
+		return nil
+	}
+	return cueerrors.Promote(err, "")
 }
 
 // treeMetadata marks the whole tree as generated for Git and its hosts.

@@ -28,7 +28,9 @@ func Platform(p *model.Platform) error {
 	teams(p, add)
 	addons(p, add)
 	for _, svc := range p.ServiceList {
-		service(p, svc, add)
+		if !svc.Invalid {
+			service(p, svc, add)
+		}
 	}
 	if errs == nil {
 		return nil
