@@ -12,7 +12,6 @@ import (
 	helmcli "helm.sh/helm/v3/pkg/cli"
 	"helm.sh/helm/v3/pkg/registry"
 
-	"github.com/idpgen/idpgen/internal/diag"
 	"github.com/idpgen/idpgen/internal/helmcheck"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/render"
@@ -47,14 +46,9 @@ only idpgen command that uses the network.
 ` + exitCodesHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := g.diagFormat()
-			if err != nil {
-				return err
-			}
 			p, err := render.Load(g.platform)
 			if err != nil {
-				diag.Print(stderr, err, format)
-				return &exitError{ExitInvalid, nil}
+				return g.invalid(stderr, err)
 			}
 			return pullCharts(p, o, stdout)
 		},

@@ -86,6 +86,15 @@ type globalOptions struct {
 	format   string
 }
 
+// invalid prints the platform's problems in the chosen format and returns
+// the exit status for an invalid platform. --format was checked before any
+// command ran.
+func (g *globalOptions) invalid(stderr io.Writer, err error) error {
+	format, _ := g.diagFormat()
+	diag.Print(stderr, err, format)
+	return &exitError{ExitInvalid, nil}
+}
+
 func (g *globalOptions) diagFormat() (diag.Format, error) {
 	switch g.format {
 	case "":
@@ -117,6 +126,10 @@ policy), validates it, and renders everything Argo CD deploys into generated/.
 	pf.StringVar(&g.platform, "platform", "platforms/example", "directory of the platform's CUE package")
 	pf.StringVar(&g.out, "out", "generated", "directory idpgen owns and renders into")
 	pf.StringVar(&g.format, "format", "", "error format: text, or github for workflow annotations (default: github inside GitHub Actions, else text)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		_, err := g.diagFormat()
+		return err
+	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{ExitUsage, err}
 	})
@@ -127,14 +140,9 @@ policy), validates it, and renders everything Argo CD deploys into generated/.
 // renderTree loads, validates and renders; invalid input is printed and
 // becomes ExitInvalid.
 func renderTree(g *globalOptions, stderr io.Writer) (*writer.Plan, error) {
-	format, err := g.diagFormat()
-	if err != nil {
-		return nil, err
-	}
 	_, t, err := render.Platform(g.platform)
 	if err != nil {
-		diag.Print(stderr, err, format)
-		return nil, &exitError{ExitInvalid, nil}
+		return nil, g.invalid(stderr, err)
 	}
 	plan, err := writer.NewPlan(g.out, t)
 	if err != nil {
@@ -155,22 +163,16 @@ note. It never writes.
 ` + exitCodesHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := g.diagFormat()
-			if err != nil {
-				return err
-			}
 			p, t, err := render.Platform(g.platform)
 			if err != nil {
-				diag.Print(stderr, err, format)
-				return &exitError{ExitInvalid, nil}
+				return g.invalid(stderr, err)
 			}
 			notes, err := render.Verify(p, t, render.Emitters())
 			for _, n := range notes {
 				fmt.Fprintln(stderr, "note: "+n)
 			}
 			if err != nil {
-				diag.Print(stderr, err, format)
-				return &exitError{ExitInvalid, nil}
+				return g.invalid(stderr, err)
 			}
 			fmt.Fprintf(stdout, "platform %s is valid: %d environments, %d services, %d files\n", p.Name, len(p.Environments), len(p.Services), t.Len())
 			return nil

@@ -20,7 +20,6 @@ package terraform
 import (
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/idpgen/idpgen/internal/awsnames"
@@ -215,14 +214,4 @@ func (b *builder) teamTags(team string, extra obj) obj {
 		tags[k] = v
 	}
 	return tags
-}
-
-// sortedKeys is used where map order would leak into output order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
