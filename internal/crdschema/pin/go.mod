@@ -1,7 +1,8 @@
 // This module only pins the upstream Go modules whose source trees carry
 // the CustomResourceDefinitions idpgen's tests validate generated objects
-// against (package crdschema reads the versions below and the files from
-// the Go module cache). It is a module of its own, never built: argo-cd/v3
+// against, and the Helm charts whose templates the add-on tests render
+// (package crdschema reads the versions below and the files from the Go
+// module cache). It is a module of its own, never built: argo-cd/v3
 // and external-secrets cannot be required by idpgen's go.mod, because their
 // own go.mod files pin sub-modules at v0.0.0 through replace directives
 // (k8s.io/kubernetes staging modules; external-secrets' apis and
@@ -17,4 +18,26 @@ require (
 	// External Secrets Operator: config/crds/bases/*.yaml (and the Helm
 	// chart in deploy/charts/external-secrets).
 	github.com/external-secrets/external-secrets v1.3.2
+
+	// Helm charts of the add-ons, at the chart version of the catalog
+	// (schemas/catalog.cue) or the nearest one the module proxy serves.
+	// Gatekeeper: charts/gatekeeper, chart 3.23.0.
+	github.com/open-policy-agent/gatekeeper/v3 v3.23.0
+	// Karpenter: charts/karpenter at the v1.14.1 tag, the tree chart 1.14.1
+	// is packaged from (the release sets version and image when packaging;
+	// the tag's Chart.yaml still says 1.13.0). v1.14.2 and later need a
+	// newer Go than the toolchain.
+	github.com/aws/karpenter-provider-aws v1.14.1
+	// metrics-server: charts/metrics-server, chart 3.12.2 (in the v0.8.0
+	// tree, not in v0.7.2's, which has 3.12.1).
+	sigs.k8s.io/metrics-server v0.8.0
+	// Istio tags are not SemVer, so the proxy serves only pseudo-versions:
+	// this is the newest commit of the release-1.30 branch it serves
+	// (2026-08-26), standing in for 1.30.3; its charts under
+	// manifests/charts say version 1.0.0 until a release packages them.
+	istio.io/istio v0.0.0-20260826214018-9739e10eb9d7
+	// Not pinned, because the module proxy serves no version of them: the
+	// Trivy operator (github.com/aquasecurity/trivy-operator) and the AWS
+	// Load Balancer Controller (sigs.k8s.io/aws-load-balancer-controller
+	// has only v1.1.9; its v2 tags are not valid for that module path).
 )
