@@ -40,6 +40,9 @@ const (
 	Karpenter     = "github.com/aws/karpenter-provider-aws"
 	MetricsServer = "sigs.k8s.io/metrics-server"
 	Istio         = "istio.io/istio"
+	VPA           = "k8s.io/autoscaler/vertical-pod-autoscaler"
+	Vault         = "github.com/hashicorp/vault-helm"
+	Velero        = "github.com/vmware-tanzu/helm-charts"
 )
 
 // PinnedVersion returns the version of module in pin/go.mod.

@@ -144,10 +144,19 @@ func (f Finder) SearchPath() []string { return f.dirs() }
 // a key that is read but equal to the chart's default. A change that makes
 // a template fail counts as read. Templates whose output differs between
 // two renders of the same values (random certificates, say) are left out
-// of the comparison. Maps and lists of maps are walked down to their
+// of the comparison, and so are templates that change when an unknown
+// top-level key is added (they echo all the values, and so read none of
+// them for an effect). Maps and lists of maps are walked down to their
 // leaves; paths are printed as a.b["c.d"][0].e. Unread does not validate
 // the values against the chart's schema (Check does).
 func Unread(in Input) ([]string, error) {
+	var orig map[string]any
+	if err := yaml.Unmarshal(in.Values, &orig); err != nil {
+		return nil, fmt.Errorf("reading values: %w", err)
+	}
+	if len(orig) == 0 {
+		return nil, nil
+	}
 	load := func() (*chart.Chart, error) {
 		c, err := loader.Load(in.ChartPath)
 		if err != nil {
@@ -165,10 +174,14 @@ func Unread(in Input) ([]string, error) {
 	}
 	caps := chartutil.DefaultCapabilities.Copy()
 	caps.KubeVersion = *kv
-	// Values are parsed afresh for every render: Helm's coalescing writes
-	// into the maps it is given.
-	renderWith := func(data []byte) (map[string]string, error) {
-		vals, err := chartutil.ReadValues(data)
+	// Values are encoded and parsed afresh for every render: Helm's
+	// coalescing writes into the maps it is given.
+	renderWith := func(vals map[string]any) (map[string]string, error) {
+		data, err := yaml.Marshal(vals)
+		if err != nil {
+			return nil, err
+		}
+		cv, err := chartutil.ReadValues(data)
 		if err != nil {
 			return nil, fmt.Errorf("reading values: %w", err)
 		}
@@ -179,25 +192,36 @@ func Unread(in Input) ([]string, error) {
 				return nil, err
 			}
 		}
-		return render(rc, vals, in, caps)
+		return render(rc, cv, in, caps)
 	}
-	base, err := renderWith(in.Values)
+	base, err := renderWith(orig)
 	if err != nil {
 		return nil, err
 	}
-	again, err := renderWith(in.Values)
+	// Templates left out of the comparison: those whose output differs
+	// between two renders of the same values, and those that echo all the
+	// values (istiod's "values" ConfigMap, "for debugging purposes ...
+	// modifying these values has no effect"), which would make every key
+	// look read; a canary key no chart knows finds the latter.
+	skip := map[string]bool{}
+	again, err := renderWith(orig)
 	if err != nil {
 		return nil, err
 	}
-	unstable := map[string]bool{}
+	withCanary := deepCopy(orig).(map[string]any)
+	withCanary[canaryKey] = sentinelString
+	echoed, err := renderWith(withCanary)
+	if err != nil {
+		return nil, fmt.Errorf("rendering with the canary key %s: %w", canaryKey, err)
+	}
 	for name, out := range base {
-		if again[name] != out {
-			unstable[name] = true
+		if again[name] != out || echoed[name] != out {
+			skip[name] = true
 		}
 	}
 	same := func(out map[string]string) bool {
 		for name, b := range base {
-			if !unstable[name] && out[name] != b {
+			if !skip[name] && out[name] != b {
 				return false
 			}
 		}
@@ -209,19 +233,11 @@ func Unread(in Input) ([]string, error) {
 		return true
 	}
 
-	var orig map[string]any
-	if err := yaml.Unmarshal(in.Values, &orig); err != nil {
-		return nil, fmt.Errorf("reading values: %w", err)
-	}
 	var unread []string
 	for _, l := range leaves(nil, orig) {
 		vals := deepCopy(orig).(map[string]any)
 		set(vals, l.path, sentinel(l.value))
-		data, err := yaml.Marshal(vals)
-		if err != nil {
-			return nil, err
-		}
-		out, err := renderWith(data)
+		out, err := renderWith(vals)
 		if err != nil {
 			continue // a template failed on the changed value: it reads it
 		}
@@ -234,6 +250,9 @@ func Unread(in Input) ([]string, error) {
 
 // sentinelString is what Unread changes a string (and lists of scalars) to.
 const sentinelString = "idpgen-unread-check"
+
+// canaryKey is a top-level values key no chart reads.
+const canaryKey = "idpgenUnreadCanary"
 
 type leaf struct {
 	path  []any // string keys and int indexes

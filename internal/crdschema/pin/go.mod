@@ -36,8 +36,20 @@ require (
 	// (2026-08-26), standing in for 1.30.3; its charts under
 	// manifests/charts say version 1.0.0 until a release packages them.
 	istio.io/istio v0.0.0-20260826214018-9739e10eb9d7
-	// Not pinned, because the module proxy serves no version of them: the
-	// Trivy operator (github.com/aquasecurity/trivy-operator) and the AWS
-	// Load Balancer Controller (sigs.k8s.io/aws-load-balancer-controller
-	// has only v1.1.9; its v2 tags are not valid for that module path).
+	// VPA: charts/vertical-pod-autoscaler. No version of the module
+	// carries the catalog's chart 0.11.0: v1.7.x carries 0.9.0, v1.8.x
+	// 0.13.0. v1.7.3 (chart 0.9.0) is as near and runs VPA 1.7, the line
+	// the catalog installs.
+	k8s.io/autoscaler/vertical-pod-autoscaler v1.7.3
+	// Vault: the chart is the module's root, chart 0.34.1.
+	github.com/hashicorp/vault-helm v0.34.1
+	// Velero: charts/velero; a repository of many charts without Go tags,
+	// so a pseudo-version: the commit tagged velero-12.1.0.
+	github.com/vmware-tanzu/helm-charts v0.0.0-20260625104947-73466ca986bb
+	// Not pinned: the module proxy serves no version of the Trivy operator
+	// (github.com/aquasecurity/trivy-operator) or of DataDog/helm-charts;
+	// sigs.k8s.io/aws-load-balancer-controller only at v1.1.9 (its v2 tags
+	// are not valid for that module path); github.com/argoproj/argo-helm
+	// not at the commit tagged argo-cd-10.1.1, and its argo-cd chart needs
+	// the redis-ha dependency, which is not in the source tree.
 )

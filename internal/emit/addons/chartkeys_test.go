@@ -38,19 +38,19 @@ var moduleCharts = map[string]moduleChart{
 	"istiod":           {module: crdschema.Istio, dir: "manifests/charts/istio-control/istio-discovery", catalog: "1.30.3", chartYAML: "1.0.0", why: istioWhy},
 	"istio-cni":        {module: crdschema.Istio, dir: "manifests/charts/istio-cni", catalog: "1.30.3", chartYAML: "1.0.0", why: istioWhy},
 	"ztunnel":          {module: crdschema.Istio, dir: "manifests/charts/ztunnel", catalog: "1.30.3", chartYAML: "1.0.0", why: istioWhy},
+	"vault":            {module: crdschema.Vault, dir: ".", catalog: "0.34.1"},
+	"velero":           {module: crdschema.Velero, dir: "charts/velero", catalog: "12.1.0"},
+	"vpa":              {module: crdschema.VPA, dir: "charts/vertical-pod-autoscaler", catalog: "0.11.0", chartYAML: "0.9.0", why: "no module version carries chart 0.11.0; 0.9.0 (VPA 1.7.3) is the nearest, with 0.13.0"},
 }
 
 // notFromModules are the releases whose charts no Go module the proxy
 // serves carries; `idpgen vet` checks them when `idpgen charts pull` has
 // fetched them.
 var notFromModules = map[string]string{
-	"argocd":                       "argo-helm is not a Go module",
-	"vault":                        "vault-helm is not a Go module",
-	"datadog":                      "DataDog/helm-charts is not a Go module",
-	"velero":                       "vmware-tanzu/helm-charts is not a Go module",
+	"argocd":                       "the proxy serves github.com/argoproj/argo-helm only at commits after argo-cd-10.1.1 (10.8.0), and the argo-cd chart needs its redis-ha dependency, which the source tree does not hold",
+	"datadog":                      "the proxy serves no version of github.com/DataDog/helm-charts",
 	"trivy-operator":               "the proxy serves no version of github.com/aquasecurity/trivy-operator",
 	"aws-load-balancer-controller": "the proxy serves sigs.k8s.io/aws-load-balancer-controller only at v1.1.9 (2020); the v2 tags are not valid for that module path",
-	"vpa":                          "k8s.io/autoscaler/vertical-pod-autoscaler carries chart 0.9.0 (v1.7.x) or 0.13.0 (v1.8.x), not the catalog's 0.11.0",
 }
 
 // readOnlyWhen lists emitted keys that a chart reads only under a condition
@@ -132,6 +132,9 @@ func chartDir(t *testing.T, release, chart, version string, mc moduleChart) stri
 	}
 	want := version
 	if mc.chartYAML != "" {
+		if mc.why == "" {
+			t.Fatalf("release %s: the pinned chart is %s, not %s, and nothing says why", release, mc.chartYAML, version)
+		}
 		want = mc.chartYAML
 	}
 	if c.Name() != chart || c.Metadata.Version != want {
