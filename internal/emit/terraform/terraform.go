@@ -77,7 +77,9 @@ func Module(p *model.Platform, env *model.Environment) (map[string]map[string]an
 	b.eks()
 	b.iam()
 	b.storage()
+	b.serviceData()
 	b.outputs()
+	b.serviceOutputs()
 	if b.err != nil {
 		return nil, b.err
 	}
