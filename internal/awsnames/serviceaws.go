@@ -48,8 +48,8 @@ func (n Names) SecretARN(secret string) string {
 	return fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s-??????", Partition, n.env.Region, n.env.Account, secret)
 }
 
-// ServiceTables lists the tables of the environment, each once, sorted,
-// with the declaration of the first service (by name) that declares it.
+// ServiceTables lists the tables of the environment, each once, sorted
+// (services may share a table).
 func (n Names) ServiceTables(p *model.Platform) []string {
 	var out []string
 	for _, svc := range p.ServiceList {
