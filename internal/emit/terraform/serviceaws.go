@@ -57,25 +57,28 @@ func TopicActions(access string) []string {
 	return out
 }
 
-// tableOwner returns the first service (by name) enabled in the
-// environment that declares table, whose declaration creates it (validate
-// holds every other declaration to the same keys).
-func (b *builder) tableOwner(table string) *model.Service {
+// serviceDataOwners maps each table and topic of the environment to the
+// first service (by name) that declares it: its declaration creates the
+// table (validate holds every other declaration to the same keys) and its
+// team is tagged. One pass over the services, however many share a name.
+func (b *builder) serviceDataOwners() (tables, topics map[string]*model.Service) {
+	tables, topics = map[string]*model.Service{}, map[string]*model.Service{}
 	for _, svc := range b.p.ServiceList {
-		if _, ok := svc.AWS.Tables[table]; ok && svc.Enabled(b.env.Name) {
-			return svc
+		if !svc.Enabled(b.env.Name) {
+			continue
+		}
+		for t := range svc.AWS.Tables {
+			if tables[t] == nil {
+				tables[t] = svc
+			}
+		}
+		for t := range svc.AWS.Topics {
+			if topics[t] == nil {
+				topics[t] = svc
+			}
 		}
 	}
-	return nil
-}
-
-func (b *builder) topicOwner(topic string) *model.Service {
-	for _, svc := range b.p.ServiceList {
-		if _, ok := svc.AWS.Topics[topic]; ok && svc.Enabled(b.env.Name) {
-			return svc
-		}
-	}
-	return nil
+	return tables, topics
 }
 
 // serviceData writes the services' DynamoDB tables and SNS topics, and the
@@ -88,8 +91,9 @@ func (b *builder) serviceData() {
 		return
 	}
 	key := b.kmsKey("service_data", n.ServiceDataKeyAlias(), "Services' DynamoDB tables and SNS topics in "+n.Cluster())
+	tableOwner, topicOwner := b.serviceDataOwners()
 	for _, t := range tables {
-		svc := b.tableOwner(t)
+		svc := tableOwner[t]
 		decl := svc.AWS.Tables[t]
 		attrs := []obj{{"name": decl.PartitionKey.Name, "type": decl.PartitionKey.Type}}
 		body := obj{
@@ -112,7 +116,7 @@ func (b *builder) serviceData() {
 		b.resource(f, "aws_sns_topic", "svc_"+tfName(t), obj{
 			"name":              n.ServiceTopic(t),
 			"kms_master_key_id": ref(key, "arn"),
-			"tags":              b.teamTags(b.topicOwner(t).Team, nil),
+			"tags":              b.teamTags(topicOwner[t].Team, nil),
 		})
 	}
 }
@@ -127,14 +131,16 @@ func (b *builder) serviceAccessPolicy(svc *model.Service) []statement {
 		return equals("kms:ViaService", fmt.Sprintf("%s.%s.amazonaws.com", service, b.env.Region))
 	}
 	var tableKey, topicKey []string
-	for _, t := range sortedKeys(svc.AWS.Tables) {
+	// Sids are numbered: names with dashes and digits have no one-to-one
+	// spelling in the letters and digits a Sid allows.
+	for i, t := range sortedKeys(svc.AWS.Tables) {
 		decl := svc.AWS.Tables[t]
 		arn := n.TableARN(n.ServiceTable(t))
 		res := []string{arn}
 		if decl.Access != model.AccessWrite {
 			res = append(res, arn+"/index/*")
 		}
-		stmts = append(stmts, statement{Sid: "Table" + sidPart(t), Actions: TableActions(decl.Access), Resources: res})
+		stmts = append(stmts, statement{Sid: fmt.Sprintf("Table%d", i), Actions: TableActions(decl.Access), Resources: res})
 		tableKey = mergeActions(tableKey, keyReadActions)
 		if decl.Access != model.AccessRead {
 			tableKey = mergeActions(tableKey, keyWriteActions)
@@ -143,9 +149,9 @@ func (b *builder) serviceAccessPolicy(svc *model.Service) []statement {
 	if len(tableKey) > 0 {
 		stmts = append(stmts, statement{Sid: "TablesKey", Actions: tableKey, Resources: []string{ref(serviceDataKey, "arn")}, Conditions: []condition{keyVia("dynamodb")}})
 	}
-	for _, t := range sortedKeys(svc.AWS.Topics) {
+	for i, t := range sortedKeys(svc.AWS.Topics) {
 		decl := svc.AWS.Topics[t]
-		stmts = append(stmts, statement{Sid: "Topic" + sidPart(t), Actions: TopicActions(decl.Access), Resources: []string{n.TopicARN(n.ServiceTopic(t))}})
+		stmts = append(stmts, statement{Sid: fmt.Sprintf("Topic%d", i), Actions: TopicActions(decl.Access), Resources: []string{n.TopicARN(n.ServiceTopic(t))}})
 		if decl.Access != model.AccessSubscribe {
 			topicKey = []string{"kms:Decrypt", "kms:GenerateDataKey*"}
 		}
@@ -195,26 +201,6 @@ func reviewNote(svc *model.Service) string {
 		parts = append(parts, ReviewedSid(i)+": "+st.Reason)
 	}
 	return strings.Join(parts, "; ")
-}
-
-// sidPart turns a model name into the letters and digits a Sid allows
-// ("order-events" -> "OrderEvents").
-func sidPart(name string) string {
-	var sb strings.Builder
-	upper := true
-	for _, c := range name {
-		switch {
-		case c == '-':
-			upper = true
-		case upper && c >= 'a' && c <= 'z':
-			sb.WriteRune(c - 'a' + 'A')
-			upper = false
-		default:
-			sb.WriteRune(c)
-			upper = false
-		}
-	}
-	return sb.String()
 }
 
 func mergeActions(a, b []string) []string {

@@ -61,26 +61,26 @@ func TestServiceAWSPolicies(t *testing.T) {
 		sns := fmt.Sprintf("StringEquals kms:ViaService sns.%s.amazonaws.com", env.Region)
 		for svc, sids := range map[string]map[string]want{
 			"table-read": {
-				"TableOrders": {read, []string{table("orders"), table("orders") + "/index/*"}, ""},
+				"Table0": {read, []string{table("orders"), table("orders") + "/index/*"}, ""},
 				"TablesKey":   {[]string{"kms:Decrypt", "kms:DescribeKey"}, key, dynamo},
 			},
 			"table-write": {
-				"TableOrders": {write, []string{table("orders")}, ""},
+				"Table0": {write, []string{table("orders")}, ""},
 				"TablesKey":   {[]string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}, key, dynamo},
 			},
 			"table-readwrite": {
-				"TableCarts": {sorted(append(slices.Clone(read), write...)), []string{table("carts"), table("carts") + "/index/*"}, ""},
+				"Table0": {sorted(append(slices.Clone(read), write...)), []string{table("carts"), table("carts") + "/index/*"}, ""},
 				"TablesKey":  {[]string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}, key, dynamo},
 			},
 			"topic-publish": {
-				"TopicEvents": {[]string{"sns:Publish"}, []string{topic("events")}, ""},
+				"Topic0": {[]string{"sns:Publish"}, []string{topic("events")}, ""},
 				"TopicsKey":   {[]string{"kms:Decrypt", "kms:GenerateDataKey*"}, key, sns},
 			},
 			"topic-subscribe": {
-				"TopicEvents": {[]string{"sns:GetTopicAttributes", "sns:Subscribe"}, []string{topic("events")}, ""},
+				"Topic0": {[]string{"sns:GetTopicAttributes", "sns:Subscribe"}, []string{topic("events")}, ""},
 			},
 			"topic-both": {
-				"TopicAudit": {[]string{"sns:GetTopicAttributes", "sns:Publish", "sns:Subscribe"}, []string{topic("audit")}, ""},
+				"Topic0": {[]string{"sns:GetTopicAttributes", "sns:Publish", "sns:Subscribe"}, []string{topic("audit")}, ""},
 				"TopicsKey":  {[]string{"kms:Decrypt", "kms:GenerateDataKey*"}, key, sns},
 			},
 			"mailer": {
@@ -95,7 +95,7 @@ func TestServiceAWSPolicies(t *testing.T) {
 			"reviewed": {
 				"ListBuckets": {[]string{"s3:ListBucket"}, []string{n.BucketARN(n.ServiceBucket("exports"))}, ""},
 				"Objects":     {[]string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, []string{n.BucketARN(n.ServiceBucket("exports")) + "/*"}, ""},
-				"TableOrders": {read, []string{table("orders"), table("orders") + "/index/*"}, ""},
+				"Table0": {read, []string{table("orders"), table("orders") + "/index/*"}, ""},
 				"TablesKey":   {[]string{"kms:Decrypt", "kms:DescribeKey"}, key, dynamo},
 				"Reviewed0": {[]string{"dynamodb:GetRecords", "dynamodb:DescribeStream", "s3:Get*"}, []string{
 					fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/acme-%s-orders/stream/*", env.Region, env.Account, env.Name),
@@ -125,6 +125,18 @@ func TestServiceAWSPolicies(t *testing.T) {
 				}
 				if len(asList(s["condition"])) > 1 || cond != w.cond {
 					t.Errorf("%s: %s %s conditions %v, want %q", env.Name, svc, sid, s["condition"], w.cond)
+				}
+			}
+		}
+		// Sids are unique in every document (the provider refuses
+		// duplicates).
+		for name, doc := range d.blocks("data", "aws_iam_policy_document") {
+			seen := map[any]bool{}
+			for _, st := range doc["statement"].([]any) {
+				if sid := asMap(st)["sid"]; seen[sid] {
+					t.Errorf("%s: %s has sid %v twice", env.Name, name, sid)
+				} else {
+					seen[sid] = true
 				}
 			}
 		}
