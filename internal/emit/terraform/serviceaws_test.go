@@ -61,27 +61,27 @@ func TestServiceAWSPolicies(t *testing.T) {
 		sns := fmt.Sprintf("StringEquals kms:ViaService sns.%s.amazonaws.com", env.Region)
 		for svc, sids := range map[string]map[string]want{
 			"table-read": {
-				"Table0": {read, []string{table("orders"), table("orders") + "/index/*"}, ""},
-				"TablesKey":   {[]string{"kms:Decrypt", "kms:DescribeKey"}, key, dynamo},
+				"Table0":    {read, []string{table("orders"), table("orders") + "/index/*"}, ""},
+				"TablesKey": {[]string{"kms:Decrypt", "kms:DescribeKey"}, key, dynamo},
 			},
 			"table-write": {
-				"Table0": {write, []string{table("orders")}, ""},
-				"TablesKey":   {[]string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}, key, dynamo},
+				"Table0":    {write, []string{table("orders")}, ""},
+				"TablesKey": {[]string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}, key, dynamo},
 			},
 			"table-readwrite": {
-				"Table0": {sorted(append(slices.Clone(read), write...)), []string{table("carts"), table("carts") + "/index/*"}, ""},
-				"TablesKey":  {[]string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}, key, dynamo},
+				"Table0":    {sorted(append(slices.Clone(read), write...)), []string{table("carts"), table("carts") + "/index/*"}, ""},
+				"TablesKey": {[]string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"}, key, dynamo},
 			},
 			"topic-publish": {
-				"Topic0": {[]string{"sns:Publish"}, []string{topic("events")}, ""},
-				"TopicsKey":   {[]string{"kms:Decrypt", "kms:GenerateDataKey*"}, key, sns},
+				"Topic0":    {[]string{"sns:Publish"}, []string{topic("events")}, ""},
+				"TopicsKey": {[]string{"kms:Decrypt", "kms:GenerateDataKey*"}, key, sns},
 			},
 			"topic-subscribe": {
 				"Topic0": {[]string{"sns:GetTopicAttributes", "sns:Subscribe"}, []string{topic("events")}, ""},
 			},
 			"topic-both": {
-				"Topic0": {[]string{"sns:GetTopicAttributes", "sns:Publish", "sns:Subscribe"}, []string{topic("audit")}, ""},
-				"TopicsKey":  {[]string{"kms:Decrypt", "kms:GenerateDataKey*"}, key, sns},
+				"Topic0":    {[]string{"sns:GetTopicAttributes", "sns:Publish", "sns:Subscribe"}, []string{topic("audit")}, ""},
+				"TopicsKey": {[]string{"kms:Decrypt", "kms:GenerateDataKey*"}, key, sns},
 			},
 			"mailer": {
 				"SendEmail0": {[]string{"ses:SendEmail", "ses:SendRawEmail"}, []string{n.SESIdentityARN("acme.example")}, "StringLike ses:FromAddress receipts@acme.example *@acme.example"},
@@ -95,7 +95,7 @@ func TestServiceAWSPolicies(t *testing.T) {
 			"reviewed": {
 				"ListBuckets": {[]string{"s3:ListBucket"}, []string{n.BucketARN(n.ServiceBucket("exports"))}, ""},
 				"Objects":     {[]string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, []string{n.BucketARN(n.ServiceBucket("exports")) + "/*"}, ""},
-				"Table0": {read, []string{table("orders"), table("orders") + "/index/*"}, ""},
+				"Table0":      {read, []string{table("orders"), table("orders") + "/index/*"}, ""},
 				"TablesKey":   {[]string{"kms:Decrypt", "kms:DescribeKey"}, key, dynamo},
 				"Reviewed0": {[]string{"dynamodb:GetRecords", "dynamodb:DescribeStream", "s3:Get*"}, []string{
 					fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/acme-%s-orders/stream/*", env.Region, env.Account, env.Name),
