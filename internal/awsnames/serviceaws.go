@@ -74,7 +74,7 @@ func (n Names) ServiceTopics(p *model.Platform) []string {
 }
 
 // placeholderRE matches the placeholders of aws.statements resources.
-var placeholderRE = regexp.MustCompile(`\{([a-z]+)(?::([^{}]*))?\}`)
+var placeholderRE = regexp.MustCompile(`\{([^{}:]*)(?::([^{}]*))?\}`)
 
 // ExpandARN replaces the placeholders of an aws.statements resource of svc
 // with this environment's values: {account}, {region}, and {table:x},
