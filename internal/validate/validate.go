@@ -27,6 +27,7 @@ func Platform(p *model.Platform) error {
 	awsFoundation(p, add) // network.go
 	teams(p, add)
 	addons(p, add)
+	serviceAWS(p, add) // serviceaws.go
 	for _, svc := range p.ServiceList {
 		if !svc.Invalid {
 			service(p, svc, add)
