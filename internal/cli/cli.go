@@ -140,9 +140,16 @@ policy), validates it, and renders everything Argo CD deploys into generated/.
 // renderTree loads, validates and renders; invalid input is printed and
 // becomes ExitInvalid.
 func renderTree(g *globalOptions, stderr io.Writer) (*writer.Plan, error) {
-	_, t, err := render.Platform(g.platform)
+	out, err := checkOut(g.out, g.platform)
+	if err != nil {
+		return nil, err
+	}
+	p, t, err := render.Platform(g.platform)
 	if err != nil {
 		return nil, g.invalid(stderr, err)
+	}
+	if err := out.checkRepoPath(p.Repo.Path, stderr); err != nil {
+		return nil, err
 	}
 	plan, err := writer.NewPlan(g.out, t)
 	if err != nil {
