@@ -64,8 +64,9 @@ func workload(p *model.Platform, svc *model.Service, add func(errors.Error)) {
 
 	// The annotations idpgen writes from the model must fit the API
 	// server's limit, or every object of the service would be refused.
+	// (Owners too large on their own are the team's error, see labelValues.)
 	ann := map[string]string{"kubernetes.io/description": svc.Description}
-	if t := p.Teams[svc.Team]; t != nil {
+	if t := p.Teams[svc.Team]; t != nil && apivalidation.ValidateAnnotationsSize(map[string]string{kustomize.AnnotationOwners: kustomize.Owners(t)}) == nil {
 		ann[kustomize.AnnotationOwners] = kustomize.Owners(t)
 	}
 	if err := apivalidation.ValidateAnnotationsSize(ann); err != nil {
@@ -112,15 +113,16 @@ func systemDir(p string) string {
 // within reports whether p lies strictly below dir.
 func within(p, dir string) bool { return strings.HasPrefix(p, dir+"/") }
 
-// labelValues checks the model's values that idpgen writes as label values
-// (names are already constrained by the schema; these are free text).
+// labelValues checks the team's free-text values that idpgen writes into
+// labels and annotations of its namespaces (names are already constrained
+// by the schema).
 func labelValues(p *model.Platform, add func(errors.Error)) {
 	for _, t := range p.TeamList {
-		if t.CostCenter == "" {
-			continue
-		}
-		if msgs := k8svalidation.IsValidLabelValue(t.CostCenter); len(msgs) > 0 {
+		if msgs := k8svalidation.IsValidLabelValue(t.CostCenter); t.CostCenter != "" && len(msgs) > 0 {
 			add(diag.At(t.Src, "costCenter", "%q labels the team's namespaces and must be a valid Kubernetes label value: %s", t.CostCenter, strings.Join(msgs, "; ")))
+		}
+		if err := apivalidation.ValidateAnnotationsSize(map[string]string{kustomize.AnnotationOwners: kustomize.Owners(t)}); err != nil {
+			add(diag.At(t.Src, "owners", "the owners become an annotation of the team's namespaces, and they are too large: %v", err))
 		}
 	}
 }

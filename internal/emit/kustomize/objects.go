@@ -461,7 +461,7 @@ func namespace(p *model.Platform, team *model.Team, ns string, env *model.Enviro
 	}
 	return &corev1.Namespace{
 		TypeMeta:   typeMeta("v1", "Namespace"),
-		ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: l, Annotations: map[string]string{"idpgen.dev/owners": strings.Join(team.Owners, ",")}},
+		ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: l, Annotations: map[string]string{AnnotationOwners: Owners(team)}},
 	}
 }
 
