@@ -220,7 +220,7 @@ func (e Emitter) overlay(p *model.Platform, svc *model.Service, kind string, w m
 	if env.Prod() && w.Replicas >= model.MinPodsInProd {
 		// Prod must survive a zone (and so a node) loss: the soft zone
 		// spread of the base becomes a hard one.
-		zone, err := json.Marshal(HardZoneSpread(svc, env.Network.AvailabilityZones))
+		zone, err := json.Marshal(hardZoneSpread(svc, env.Network.AvailabilityZones))
 		if err != nil {
 			return err
 		}

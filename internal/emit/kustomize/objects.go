@@ -210,7 +210,7 @@ func spread(svc *model.Service, key string) corev1.TopologySpreadConstraint {
 	return t
 }
 
-// HardZoneSpread is the zone constraint of a prod workload of at least two
+// hardZoneSpread is the zone constraint of a prod workload of at least two
 // pods: they are never scheduled into fewer than two zones (minDomains 2
 // makes a pod wait, and Karpenter add a node in another zone, rather than
 // join its sibling's only zone), so a zone loss, and with it a node loss,
@@ -218,7 +218,7 @@ func spread(svc *model.Service, key string) corev1.TopologySpreadConstraint {
 // lost zone's nodes are gone, two zones still satisfy it and replacement
 // pods schedule there. Nodes are spread softly within a zone (hard
 // hostname spread would demand a node per pod).
-func HardZoneSpread(svc *model.Service, zones int) corev1.TopologySpreadConstraint {
+func hardZoneSpread(svc *model.Service, zones int) corev1.TopologySpreadConstraint {
 	t := spread(svc, zoneKey)
 	t.WhenUnsatisfiable = corev1.DoNotSchedule
 	t.MinDomains = ptr.To(int32(min(zones, model.MinPodsInProd)))
@@ -278,7 +278,7 @@ func podTemplate(p *model.Platform, svc *model.Service) corev1.PodTemplateSpec {
 			Containers: []corev1.Container{c},
 			Volumes:    volumes,
 			// The zone constraint comes first: a prod overlay replaces it
-			// with HardZoneSpread.
+			// with hardZoneSpread.
 			TopologySpreadConstraints: []corev1.TopologySpreadConstraint{
 				spread(svc, zoneKey),
 				spread(svc, hostKey),
