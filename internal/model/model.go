@@ -214,6 +214,9 @@ type Service struct {
 	} `json:"disruption"`
 	Overrides map[string]Override `json:"overrides"`
 
+	WritablePaths       []WritablePath `json:"writablePaths"`       // see workload.go
+	SingleReplicaInProd bool           `json:"singleReplicaInProd"` // see workload.go
+
 	Src cue.Value `json:"-"`
 	// Invalid marks a service whose CUE has errors, in a model loaded only
 	// so that the cross checks can run on everything else: it has nothing
@@ -268,6 +271,7 @@ type Probe struct {
 	} `json:"http,omitempty"`
 	Exec                []string `json:"exec,omitempty"`
 	PeriodSeconds       int32    `json:"periodSeconds"`
+	TimeoutSeconds      int32    `json:"timeoutSeconds"`
 	FailureThreshold    int32    `json:"failureThreshold"`
 	InitialDelaySeconds int32    `json:"initialDelaySeconds"`
 }
