@@ -13,6 +13,7 @@ import (
 	"cuelang.org/go/cue/token"
 
 	"github.com/idpgen/idpgen/internal/diag"
+	"github.com/idpgen/idpgen/internal/suggest"
 )
 
 // focuser rewrites CUE's evaluation errors for the person who wrote the
@@ -163,9 +164,16 @@ func (f *focuser) reposition(e errors.Error) errors.Error {
 		also = append(also, constraint)
 	}
 	format, args := e.Msg()
-	if format == "incomplete value %v" {
+	switch format {
+	case "incomplete value %v":
 		// A required field nobody set: say so in the user's terms.
 		format = "no value given; expected %v"
+	case "field not allowed":
+		if path := e.Path(); len(path) > 0 {
+			if s := suggest.Closest(path[len(path)-1], modelFieldsAt(path[:len(path)-1])); s != "" {
+				format, args = "field not allowed; did you mean %q?", []any{s}
+			}
+		}
 	}
 	return diag.Also(diag.New(user[0], e.Path(), format, args...), also...)
 }
