@@ -34,6 +34,9 @@ func Platform(dir string) (*model.Platform, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFiles(abs); err != nil {
+		return nil, err
+	}
 	// Loading "." from the platform's directory finds the CUE module above
 	// it, wherever the command runs from.
 	insts := load.Instances([]string{"."}, &load.Config{Dir: abs})
@@ -43,6 +46,9 @@ func Platform(dir string) (*model.Platform, error) {
 	inst := insts[0]
 	if inst.Err != nil {
 		return nil, inst.Err
+	}
+	if err := excludedFiles(inst); err != nil {
+		return nil, err
 	}
 	if err := checkEmbedsSchema(inst); err != nil {
 		return nil, err
