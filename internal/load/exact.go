@@ -22,13 +22,36 @@ import (
 // leaves open (the top level of a package that embeds #Platform, see
 // schemas/platform.cue) would be ignored without a word.
 //
+// The fields in closedByCUE embed their definitions in #Platform, so CUE
+// itself rejects any field it does not declare, at every depth and in every
+// case (TestCUEClosesEverythingBelow proves it for each struct of the
+// example platform); walking them again would cost as much as decoding.
+// The top level and the rest (catalog) are walked.
+//
 // skip holds the paths CUE already reported, so that one mistake is one
 // error.
 func unknownFields(v cue.Value, skip map[string]bool) errors.Error {
 	var errs errors.Error
-	walkFields(v, reflect.TypeFor[model.Platform](), nil, skip, &errs)
+	iter, err := v.Fields()
+	if err != nil {
+		return nil
+	}
+	fields := jsonFields(reflect.TypeFor[model.Platform]())
+	for iter.Next() {
+		name := iter.Selector().Unquoted()
+		path := []string{iter.Selector().String()}
+		ft, ok := fields.byName[name]
+		switch {
+		case !ok && !skip[path[0]]:
+			errs = errors.Append(errs, notAllowed(iter.Value(), name, path, fields.names))
+		case ok && !closedByCUE[name]:
+			walkFields(iter.Value(), ft, path, skip, &errs)
+		}
+	}
 	return errs
 }
+
+var closedByCUE = map[string]bool{"repo": true, "aws": true, "teams": true, "addons": true, "policy": true, "environments": true, "services": true}
 
 func walkFields(v cue.Value, t reflect.Type, path []string, skip map[string]bool, errs *errors.Error) {
 	for t.Kind() == reflect.Pointer {
