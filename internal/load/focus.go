@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -175,7 +176,27 @@ func (f *focuser) reposition(e errors.Error) errors.Error {
 			}
 		}
 	}
-	return diag.Also(diag.New(user[0], e.Path(), format, args...), also...)
+	return diag.Also(diag.New(user[0], e.Path(), format, shorten(args)...), also...)
+}
+
+// maxArg is how much of a value an error quotes: a 1 MiB description is
+// wrong because of its length, which the error says, not its content.
+const maxArg = 200
+
+func shorten(args []any) []any {
+	out := slices.Clone(args)
+	for i, a := range out {
+		s := fmt.Sprint(a)
+		if len(s) <= maxArg {
+			continue
+		}
+		cut := maxArg
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		out[i] = fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
+	}
+	return out
 }
 
 func (f *focuser) enclosing(path []string) token.Pos {
