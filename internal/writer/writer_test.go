@@ -81,13 +81,13 @@ func apply(dir string, t *tree.Tree) error {
 // files and journal.
 func disk(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	files, err := listFiles(dir)
+	files, err := walk(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]string{}
-	for _, p := range files {
-		if strings.HasSuffix(p, tempSuffix) || p == JournalName {
+	for p, e := range files {
+		if strings.HasSuffix(p, tempSuffix) || p == JournalName || p == LockName || e.dir() {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, p))
@@ -252,8 +252,10 @@ func TestManifestPathsCannotEscape(t *testing.T) {
 }
 
 // checkAfterKill verifies the invariant after a render died: no file is
-// anything but its old or its new content; without a journal the tree is
-// exactly the old one; with one, recovery completes exactly the new one.
+// anything but its old or its new content; without a committed journal the
+// tree is exactly the old one; recovery then completes exactly the new one
+// (committed) or leaves exactly the old one with no temporary file and no
+// directory the render created (not committed).
 func checkAfterKill(t *testing.T, dir string) (committed bool) {
 	t.Helper()
 	old, new := want(oldTree()), want(newTree())
@@ -263,10 +265,13 @@ func checkAfterKill(t *testing.T, dir string) (committed bool) {
 			t.Fatalf("%s is neither old nor new (truncated or mixed): %q", p, content)
 		}
 	}
-	_, err := os.Stat(filepath.Join(dir, JournalName))
-	committed = err == nil
+	j, err := readJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed = j != nil && j.state == "committed"
 	if !committed && !equalMaps(got, old) {
-		t.Fatalf("no journal, but the tree is not the old one:\n%s", diffKeys(got, old))
+		t.Fatalf("no committed journal, but the tree is not the old one:\n%s", diffKeys(got, old))
 	}
 	if err := Recover(dir); err != nil {
 		t.Fatal(err)
@@ -278,8 +283,14 @@ func checkAfterKill(t *testing.T, dir string) (committed bool) {
 	case !committed && !equalMaps(after, old):
 		t.Fatalf("recovery changed an uncommitted tree:\n%s", diffKeys(after, old))
 	}
-	if files, _ := listFiles(dir); slices.ContainsFunc(files, func(p string) bool { return strings.HasSuffix(p, tempSuffix) }) {
-		t.Fatal("temporary files left after recovery")
+	entries, _ := walk(dir)
+	for p, e := range entries {
+		if strings.HasSuffix(p, tempSuffix) || p == JournalName || p == LockName {
+			t.Fatalf("%s left after recovery", p)
+		}
+		if e.dir() && !committed && !oldDirs[p] {
+			t.Fatalf("directory %s created by the killed render left after recovery", p)
+		}
 	}
 	// And a normal render from there reaches the new tree.
 	if err := apply(dir, newTree()); err != nil {
@@ -289,6 +300,15 @@ func checkAfterKill(t *testing.T, dir string) (committed bool) {
 		t.Fatalf("render after recovery:\n%s", diffKeys(final, new))
 	}
 	return committed
+}
+
+// oldDirs are the directories of oldTree.
+var oldDirs = map[string]bool{"keep": true, "gone": true, "svc": true}
+
+func init() {
+	for i := range 20 {
+		oldDirs[fmt.Sprintf("svc/%02d", i)] = true
+	}
 }
 
 func runChild(t *testing.T, dir string, crashAt int) (killed bool) {
