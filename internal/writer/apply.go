@@ -148,12 +148,20 @@ func (p *Plan) Apply() error {
 		// NewPlan refused to read while another render held the lock.
 		return nil
 	}
-	if !p.pending {
-		// Refused before anything, even the lock file, is created. (A
-		// journal must be finished first: it may change the picture.)
-		if err := p.conflicts(); err != nil {
+	// Refusals come before anything, even the lock file, is created. (With
+	// a journal, conflicts wait: finishing it may change the picture.)
+	if p.pending {
+		j, err := readJournal(p.Root)
+		if err != nil {
 			return err
 		}
+		if j != nil {
+			if err := verify(p.Root, j); err != nil {
+				return err
+			}
+		}
+	} else if err := p.conflicts(); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(p.Root, 0o755); err != nil {
 		return err
@@ -347,7 +355,7 @@ func verify(root string, j *journal) error {
 		switch {
 		case !ok:
 		case j.state == committed && !ours(b, j.sums[p]):
-			problems = append(problems, tempName(p)+" is not the content the journal recorded")
+			problems = append(problems, tempName(p)+" was not written by idpgen (not the content the journal recorded)")
 		case j.state == prepared && !startsGenerated(b) && !ours(b, j.sums[p]):
 			problems = append(problems, tempName(p)+" was not written by idpgen")
 		}
