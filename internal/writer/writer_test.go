@@ -360,3 +360,103 @@ func TestKilledAtEveryStep(t *testing.T) {
 		t.Errorf("kills before the commit: %v, after: %v; both must be exercised", sawUncommitted, sawCommitted)
 	}
 }
+
+// TestKilledThenPlatformReverted kills a render of newTree at every step,
+// then renders oldTree again (the CUE was reverted): that one run must
+// finish or roll back the killed render and leave exactly oldTree, with no
+// directory the killed render created.
+func TestKilledThenPlatformReverted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns a process per step")
+	}
+	for crashAt := 1; ; crashAt++ {
+		dir := t.TempDir()
+		if err := apply(dir, oldTree()); err != nil {
+			t.Fatal(err)
+		}
+		if !runChild(t, dir, crashAt) {
+			break
+		}
+		if err := apply(dir, oldTree()); err != nil {
+			t.Fatalf("kill at step %d: %v", crashAt, err)
+		}
+		if got := disk(t, dir); !equalMaps(got, want(oldTree())) {
+			t.Fatalf("kill at step %d, then the old tree:\n%s", crashAt, diffKeys(got, want(oldTree())))
+		}
+		entries, _ := walk(dir)
+		for p, e := range entries {
+			if e.dir() && !oldDirs[p] {
+				t.Fatalf("kill at step %d: directory %s left behind", crashAt, p)
+			}
+			if strings.HasSuffix(p, tempSuffix) || p == JournalName || p == LockName {
+				t.Fatalf("kill at step %d: %s left behind", crashAt, p)
+			}
+		}
+	}
+}
+
+// A tree written by an earlier idpgen has its manifest as a JSON object of
+// "path": "hash" pairs: it is still read, so the first render after an
+// upgrade deletes what the old render owned and rewrites the manifest.
+func TestOldManifestFormatIsRead(t *testing.T) {
+	dir := t.TempDir()
+	if err := apply(dir, oldTree()); err != nil {
+		t.Fatal(err)
+	}
+	old, err := tree.JSON(map[string]any{"files": ManifestOf(oldTree()).Files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(old), `"gone/only.yaml": "`) {
+		t.Fatalf("not the old format:\n%s", old)
+	}
+	os.WriteFile(filepath.Join(dir, ManifestName), old, 0o644)
+	p, err := NewPlan(dir, oldTree())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Changes) != 1 || p.Changes[0].Path != ManifestName || p.Changes[0].State != Stale {
+		t.Fatalf("only the manifest should differ: %+v", p.Changes)
+	}
+	if err := apply(dir, newTree()); err != nil {
+		t.Fatal(err)
+	}
+	if got := disk(t, dir); !equalMaps(got, want(newTree())) {
+		t.Fatalf("render after an upgrade:\n%s", diffKeys(got, want(newTree())))
+	}
+}
+
+func TestKeepPatterns(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, KeepName), []byte("# comment\n\nREADME.md\n/CODEOWNERS\ndocs/\nenvironments/*/NOTES.md\n*.txt\n"), 0o644)
+	k, err := readKeep(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, kept := range map[string]bool{
+		"README.md":                    true,
+		"environments/dev/README.md":   true, // no slash: any directory
+		"CODEOWNERS":                   true,
+		"base/CODEOWNERS":              false, // anchored at the root
+		"docs":                         true,
+		"docs/a/b.md":                  true,
+		"documentation/x.md":           false,
+		"environments/dev/NOTES.md":    true,
+		"environments/dev/x/NOTES.md":  false, // * does not cross /
+		"a/b/c.txt":                    true,
+		"environments/dev/notes.yaml":  false,
+		"environments/dev/README.md.x": false,
+	} {
+		if k.match(p) != kept {
+			t.Errorf("%s: kept %v, want %v", p, !kept, kept)
+		}
+	}
+	for p, d := range map[string]bool{
+		"environments/dev/x.yaml": true, "base/a/b.YML": true, "environments/dev/terraform/main.tf.json": true,
+		"README.yaml": false, "environments/dev/README.md": false, "docs/x.json": false,
+	} {
+		if deployable(p) != d {
+			t.Errorf("deployable(%s) = %v", p, !d)
+		}
+	}
+}
