@@ -35,8 +35,10 @@ missing, stale, hand-edited or extra file.
 			}
 			if err := plan.Apply(); err != nil {
 				var conflict *writer.ConflictError
-				if errors.As(err, &conflict) {
-					return &exitError{ExitFailure, err}
+				var busy *writer.BusyError
+				var journal *writer.JournalError
+				if errors.As(err, &conflict) || errors.As(err, &busy) || errors.As(err, &journal) {
+					return &exitError{ExitFailure, err} // they name the directory
 				}
 				return &exitError{ExitFailure, fmt.Errorf("writing %s: %w", g.out, err)}
 			}
