@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"syscall"
 )
 
 // errNotRegular is returned for a symlink, FIFO, socket, device or
@@ -17,9 +16,9 @@ var errNotRegular = errors.New("not a regular file")
 // and without blocking on a FIFO: the owned tree is data on disk, and a
 // symlink to /dev/zero or a FIFO in it must neither exhaust memory nor hang.
 func readRegular(name string) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	f, err := os.OpenFile(name, os.O_RDONLY|oNoFollow|oNonBlock, 0)
 	if err != nil {
-		if errors.Is(err, syscall.ELOOP) { // O_NOFOLLOW on a symlink
+		if isSymlinkErr(err) {
 			return nil, fmt.Errorf("%s: %w (a symlink)", name, errNotRegular)
 		}
 		return nil, err

@@ -1,13 +1,11 @@
 package writer
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // LockName is the lock file a render holds in the owned tree while it
@@ -42,13 +40,13 @@ type lock struct {
 func acquire(root string) (*lock, error) {
 	name := filepath.Join(root, LockName)
 	for {
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|oNoFollow, 0o644)
 		if err != nil {
 			return nil, fmt.Errorf("locking %s: %w", root, err)
 		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if busy, err := tryLock(f, true); busy || err != nil {
 			f.Close()
-			if errors.Is(err, syscall.EWOULDBLOCK) {
+			if busy {
 				return nil, &BusyError{Dir: root, PID: holder(name)}
 			}
 			return nil, fmt.Errorf("locking %s: %w", root, err)
@@ -90,17 +88,15 @@ func holder(name string) int {
 // they refuse to compare a tree that a render is writing at that moment.
 func busy(root string) error {
 	name := filepath.Join(root, LockName)
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	f, err := os.OpenFile(name, os.O_RDONLY|oNoFollow|oNonBlock, 0)
 	if err != nil {
 		return nil // no lock file (or not one a render could hold): no render
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return &BusyError{Dir: root, PID: holder(name)}
-		}
-		return nil
+	if busy, err := tryLock(f, false); busy {
+		return &BusyError{Dir: root, PID: holder(name)}
+	} else if err == nil {
+		unlock(f)
 	}
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	return nil
 }
