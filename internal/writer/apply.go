@@ -227,7 +227,11 @@ func (p *Plan) write() error {
 		switch {
 		case c.New != nil:
 			j.renames = append(j.renames, c.Path)
-			j.sums[c.Path] = hash(c.New)
+			sum, ok := p.sums[c.Path]
+			if !ok { // the manifest itself
+				sum = hash(c.New)
+			}
+			j.sums[c.Path] = sum
 		case c.State == Extra:
 			j.deletes = append(j.deletes, c.Path)
 			j.sums[c.Path] = hash(c.Old)

@@ -86,10 +86,11 @@ type Plan struct {
 	Changes []Change // sorted by path
 
 	tree     *tree.Tree
-	manifest []byte          // the manifest the render would write
-	prevRaw  []byte          // the manifest on disk when planned (nil: none)
-	pending  bool            // an interrupted render left a journal
-	dirs     map[string]bool // directories on disk
+	manifest []byte            // the manifest the render would write
+	sums     map[string]string // path → hash of every rendered file (the manifest's)
+	prevRaw  []byte            // the manifest on disk when planned (nil: none)
+	pending  bool              // an interrupted render left a journal
+	dirs     map[string]bool   // directories on disk
 }
 
 // Pending reports whether an interrupted render left a journal behind: the
@@ -162,7 +163,9 @@ func newPlan(root string, t *tree.Tree) (*Plan, error) {
 	for _, f := range want {
 		wantSet[f.Path] = f.Data
 	}
-	plan.manifest = ManifestOf(t).encode()
+	m := ManifestOf(t)
+	plan.sums = m.Files
+	plan.manifest = m.encode()
 	wantSet[ManifestName] = plan.manifest
 
 	add := func(c Change) { plan.Changes = append(plan.Changes, c) }
