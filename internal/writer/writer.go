@@ -270,6 +270,9 @@ func classify(p string, old []byte, prev Manifest) State {
 // following symlinks. A missing root is an empty tree; a root that is a
 // symlink is followed (it is the directory the user named).
 func walk(root string) (map[string]entry, error) {
+	if root == "" {
+		return nil, fmt.Errorf("no output directory") // "" + "/" would be the file system root
+	}
 	out := map[string]entry{}
 	err := filepath.WalkDir(root+string(filepath.Separator), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
