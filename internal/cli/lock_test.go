@@ -63,11 +63,12 @@ func TestConcurrentRenders(t *testing.T) {
 			for time.Now().Before(deadline) {
 				if _, err := os.Lstat(lock); err == nil {
 					cmd.Process.Signal(syscall.SIGSTOP)
-					if _, err := os.Lstat(lock); err == nil {
+					// The file exists a moment before the flock on it is
+					// taken: stopped in between, the render holds nothing.
+					if lockHeld(lock) {
 						return cmd
 					}
 					cmd.Process.Signal(syscall.SIGCONT)
-					break
 				}
 				time.Sleep(time.Millisecond)
 			}
@@ -113,4 +114,19 @@ func TestConcurrentRenders(t *testing.T) {
 	if _, err := os.Lstat(filepath.Join("generated", writer.LockName)); err == nil {
 		t.Error("the lock file outlived the render that took it over")
 	}
+}
+
+// lockHeld reports whether some process holds the flock on the file at
+// name, by trying to take it without waiting.
+func lockHeld(name string) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return err == syscall.EWOULDBLOCK
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false
 }
