@@ -52,7 +52,7 @@ func (e Emitter) Emit(p *model.Platform, out *tree.Tree) error {
 			return fmt.Errorf("terraform: environment %s: %w", env.Name, err)
 		}
 		for _, name := range Files {
-			data, err := tree.JSON(files[name])
+			data, err := encode(files[name])
 			if err != nil {
 				return fmt.Errorf("terraform: environment %s: %s: %w", env.Name, name, err)
 			}
@@ -150,7 +150,7 @@ const (
 )
 
 // clusterSG is the security group EKS creates for the control plane.
-const clusterSG = "${aws_eks_cluster.main.vpc_config[0].cluster_security_group_id}"
+const clusterSG expr = "${aws_eks_cluster.main.vpc_config[0].cluster_security_group_id}"
 
 func keyAddr(id string) string  { return "aws_kms_key." + id }
 func roleAddr(id string) string { return "aws_iam_role." + id }
@@ -158,8 +158,8 @@ func subnetAddr(s netplan.Subnet) string {
 	return "aws_subnet." + tfName(s.Kind, s.Suffix())
 }
 
-func (b *builder) subnetIDs(kind string) []string {
-	var out []string
+func (b *builder) subnetIDs(kind string) []expr {
+	var out []expr
 	for _, s := range b.layout.Of(kind) {
 		out = append(out, ref(subnetAddr(s), "id"))
 	}
