@@ -126,9 +126,15 @@ func (b *builder) storage() {
 			"tags":                    b.teamTags(team, nil),
 		})
 	}
-	for _, bk := range n.ServiceBuckets(b.p) {
-		team := owner(func(_, bs []string) bool { return contains(bs, bk) })
-		b.bucket("svc_"+tfName(bk), n.ServiceBucket(bk), "", b.env.Backup.NoncurrentVersionDays, b.teamTags(team, nil))
+	// The services' buckets are encrypted with a key of their own (SSE-KMS,
+	// with S3 bucket keys to keep KMS calls down), which the services that
+	// declare a bucket may use through S3 only (serviceDataKeyUse).
+	if buckets := n.ServiceBuckets(b.p); len(buckets) > 0 {
+		key := b.kmsKey("service_data", n.ServiceDataKeyAlias(), "Buckets of the services in "+n.Cluster())
+		for _, bk := range buckets {
+			team := owner(func(_, bs []string) bool { return contains(bs, bk) })
+			b.bucket("svc_"+tfName(bk), n.ServiceBucket(bk), key, b.env.Backup.NoncurrentVersionDays, b.teamTags(team, nil))
+		}
 	}
 
 	// ECR: immutable tags, scanned on push, old images expired.
@@ -162,6 +168,17 @@ func (b *builder) storage() {
 			"repository": ref(repo, "name"),
 			"policy":     string(lifecycle),
 		})
+	}
+}
+
+// serviceDataKeyUse lets a service role encrypt and decrypt objects of the
+// service buckets: through S3 in the environment's region, nothing else.
+func (b *builder) serviceDataKeyUse() statement {
+	return statement{
+		Sid:        "BucketKey",
+		Actions:    []string{"kms:Decrypt", "kms:GenerateDataKey"},
+		Refs:       []expr{ref(keyAddr("service_data"), "arn")},
+		Conditions: []condition{equals("kms:ViaService", "s3."+b.env.Region+".amazonaws.com")},
 	}
 }
 

@@ -360,7 +360,8 @@ func (b *builder) servicePolicy(id awsnames.PodIdentity) []statement {
 		}
 		stmts = append(stmts,
 			statement{Sid: "ListBuckets", Actions: []string{"s3:ListBucket"}, Resources: buckets},
-			statement{Sid: "Objects", Actions: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, Resources: objects})
+			statement{Sid: "Objects", Actions: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, Resources: objects},
+			b.serviceDataKeyUse())
 	}
 	return stmts
 }
