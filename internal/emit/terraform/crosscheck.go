@@ -87,6 +87,13 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 	if err != nil {
 		return err
 	}
+	// The central registry's repositories are declared by its own module.
+	var registry Declared
+	if _, ok := awsnames.CentralRegistry(p); ok {
+		if registry, err = DeclaredNames(RegistryModuleFiles(t)); err != nil {
+			return err
+		}
+	}
 	var problems []string
 	missing := func(file, what, kind, name string) {
 		problems = append(problems, fmt.Sprintf("%s refers to %s, but %s declares no %s %q", file, what, Dir(env), kind, name))
@@ -141,9 +148,8 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 			}
 		}
 		for _, m := range ecrRE.FindAllStringSubmatch(text, -1) {
-			repo := strings.SplitN(strings.SplitN(m[3], ":", 2)[0], "@", 2)[0]
-			if m[1] != e.Account || m[2] != e.Region || !declared.Has(awsnames.KindECRRepository, repo) {
-				missing(f.Path, m[0], awsnames.KindECRRepository, repo)
+			if prob := ecrProblem(p, n, env, f.Path, m, declared, registry); prob != "" {
+				problems = append(problems, prob)
 			}
 		}
 		for _, alias := range aliasRE.FindAllString(text, -1) {
@@ -165,6 +171,33 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 		return fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}
 	return nil
+}
+
+// ecrProblem checks an ECR image address (a match of ecrRE) in file: it
+// must be in a repository the platform's Terraform declares, in the
+// registry the environment pulls from (the central one, or the
+// environment's own), or in a registry policy.allowedRegistries lists as
+// external. It returns "" when it is.
+func ecrProblem(p *model.Platform, n awsnames.Names, envName, file string, m []string, env, central Declared) string {
+	repo := strings.SplitN(strings.SplitN(m[3], ":", 2)[0], "@", 2)[0]
+	img := awsnames.ECRImage{Account: m[1], Region: m[2], Repository: repo}
+	reg := n.Registry()
+	switch {
+	case reg.Holds(img) && reg.Central:
+		if !central.Has(awsnames.KindECRRepository, repo) {
+			return fmt.Sprintf("%s refers to %s, but %s declares no %s %q", file, m[0], RegistryDir, awsnames.KindECRRepository, repo)
+		}
+	case reg.Holds(img):
+		if !env.Has(awsnames.KindECRRepository, repo) {
+			return fmt.Sprintf("%s refers to %s, but %s declares no %s %q", file, m[0], Dir(envName), awsnames.KindECRRepository, repo)
+		}
+	case p.Policy.AllowsRegistry(img.Address()):
+		// An external registry the policy names: not the platform's to create.
+	default:
+		return fmt.Sprintf("%s refers to image %s in the ECR of account %s, region %s, which is neither the registry the environment pulls from (%s) nor listed as external in policy.allowedRegistries",
+			file, m[0], img.Account, img.Region, reg.Host())
+	}
+	return ""
 }
 
 // tokens lists the whole names in text: the maximal runs of name

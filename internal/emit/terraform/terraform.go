@@ -61,6 +61,22 @@ func (e Emitter) Emit(p *model.Platform, out *tree.Tree) error {
 			}
 		}
 	}
+	files, err := RegistryModule(p)
+	if err != nil {
+		return fmt.Errorf("terraform: registry: %w", err)
+	}
+	for _, name := range RegistryFiles {
+		if files == nil {
+			break
+		}
+		data, err := encode(files[name])
+		if err != nil {
+			return fmt.Errorf("terraform: registry: %s: %w", name, err)
+		}
+		if err := out.Add(e.Name(), registryPath(name), data); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -108,6 +124,15 @@ func (Emitter) Verify(p *model.Platform, t *tree.Tree) ([]string, error) {
 			problems = append(problems, err.Error())
 		}
 	}
+	if _, ok := awsnames.CentralRegistry(p); ok {
+		files := RegistryModuleFiles(t)
+		checked += len(files)
+		if len(files) == 0 {
+			problems = append(problems, fmt.Sprintf("%s: no Terraform files", RegistryDir))
+		} else if diags := tfcheck.Check(files); diags.HasErrors() {
+			problems = append(problems, tfcheck.Error(diags))
+		}
+	}
 	notes := []string{fmt.Sprintf("terraform: %d files parsed and cross-referenced with hcl/v2; resource arguments are checked against the AWS provider schema only by `terraform validate` after `terraform init`", checked)}
 	if len(problems) > 0 {
 		return notes, fmt.Errorf("terraform: %s", strings.Join(problems, "\nterraform: "))
@@ -116,9 +141,15 @@ func (Emitter) Verify(p *model.Platform, t *tree.Tree) ([]string, error) {
 }
 
 // ModuleFiles returns the .tf.json files of an environment from t.
-func ModuleFiles(t *tree.Tree, env string) []tfcheck.File {
+func ModuleFiles(t *tree.Tree, env string) []tfcheck.File { return moduleFiles(t, Dir(env)) }
+
+// RegistryModuleFiles returns the .tf.json files of the central registry
+// from t.
+func RegistryModuleFiles(t *tree.Tree) []tfcheck.File { return moduleFiles(t, RegistryDir) }
+
+func moduleFiles(t *tree.Tree, dir string) []tfcheck.File {
 	var out []tfcheck.File
-	prefix := Dir(env) + "/"
+	prefix := dir + "/"
 	for _, f := range t.Files() {
 		if strings.HasPrefix(f.Path, prefix) && strings.HasSuffix(f.Path, ".tf.json") {
 			out = append(out, tfcheck.File{Name: f.Path, Data: f.Data})
