@@ -11,6 +11,7 @@
 //	environments/<env>/terraform/iam.tf.json       roles, policies, Pod Identity, interruption queue
 //	environments/<env>/terraform/data.tf.json      KMS keys, S3 buckets, SQS queues, ECR repositories
 //	environments/<env>/terraform/outputs.tf.json   what humans and CI read back
+//	registry/terraform/{main,ecr,outputs}.tf.json  the central ECR, with aws.registry (registry.go)
 //
 // Every AWS name comes from internal/awsnames and every subnet CIDR from
 // internal/netplan, both computed at compile time: the Kubernetes side uses
