@@ -43,11 +43,6 @@ func (r Registry) Host() string {
 // URL is the address of a repository of the registry.
 func (r Registry) URL(repo string) string { return r.Host() + "/" + repo }
 
-// RepositoryARN is the ARN of a repository of the registry.
-func (r Registry) RepositoryARN(repo string) string {
-	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", Partition, r.Region, r.Account, repo)
-}
-
 // Holds reports whether img is in this registry.
 func (r Registry) Holds(img ECRImage) bool { return img.Account == r.Account && img.Region == r.Region }
 
@@ -65,8 +60,12 @@ func (i ECRImage) Address() string {
 	return Registry{Account: i.Account, Region: i.Region}.URL(i.Repository)
 }
 
-// ecrImage is a private ECR repository address, without tag or digest.
-var ecrImage = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([a-z0-9._/-]+)$`)
+// ECRImagePattern matches a private ECR repository address, without tag
+// or digest: account, region and repository are its groups. The
+// cross-check finds image addresses in rendered text with it.
+const ECRImagePattern = `([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([a-z0-9._/-]+)`
+
+var ecrImage = regexp.MustCompile("^" + ECRImagePattern + "$")
 
 // ParseECRImage reads an image repository ("<account>.dkr.ecr.<region>.
 // amazonaws.com/<name>"); ok is false for any other registry.

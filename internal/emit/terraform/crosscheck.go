@@ -68,7 +68,7 @@ func DeclaredNames(files []tfcheck.File) (Declared, error) {
 
 var (
 	arnRE   = regexp.MustCompile(`arn:aws:([a-z0-9-]+):([a-z0-9-]*):([0-9]*|aws):([A-Za-z0-9_+=,.@/:*-]+)`)
-	ecrRE   = regexp.MustCompile(`([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([a-z0-9._/-]+)`)
+	ecrRE   = regexp.MustCompile(awsnames.ECRImagePattern)
 	aliasRE = regexp.MustCompile(`\balias/[A-Za-z0-9/_-]+`)
 )
 
@@ -179,7 +179,7 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 // environment's own), or in a registry policy.allowedRegistries lists as
 // external. It returns "" when it is.
 func ecrProblem(p *model.Platform, n awsnames.Names, envName, file string, m []string, env, central Declared) string {
-	repo := strings.SplitN(strings.SplitN(m[3], ":", 2)[0], "@", 2)[0]
+	repo := m[3] // the tag or digest that follows is not part of it
 	img := awsnames.ECRImage{Account: m[1], Region: m[2], Repository: repo}
 	reg := n.Registry()
 	switch {

@@ -238,3 +238,31 @@ func TestPerEnvironmentRegistry(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistryRetention: the registry's own retention settings shape every
+// repository's lifecycle policy.
+func TestRegistryRetention(t *testing.T) {
+	p := loadExample(t)
+	p.AWS.Registry.KeepTaggedImages = 31
+	p.AWS.Registry.UntaggedExpiryDays = 3
+	for id, l := range decodeRegistry(t, emit(t, p)).blocks("resource", "aws_ecr_lifecycle_policy") {
+		var policy struct {
+			Rules []struct {
+				Selection struct {
+					TagStatus   string `json:"tagStatus"`
+					CountNumber int    `json:"countNumber"`
+				} `json:"selection"`
+			} `json:"rules"`
+		}
+		if err := json.Unmarshal([]byte(l["policy"].(string)), &policy); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, r := range policy.Rules {
+			got[r.Selection.TagStatus] = r.Selection.CountNumber
+		}
+		if got["untagged"] != 3 || got["any"] != 31 {
+			t.Errorf("%s: lifecycle %v", id, got)
+		}
+	}
+}
