@@ -102,10 +102,6 @@ func (n Names) EKSSecretsKeyAlias() string  { return "alias/" + n.Cluster() + "-
 func (n Names) VaultUnsealKeyAlias() string { return "alias/" + n.Cluster() + "-vault-unseal" }
 func (n Names) BackupKeyAlias() string      { return "alias/" + n.Cluster() + "-backups" }
 
-// ServiceDataKeyAlias is the key encrypting the services' buckets (kept
-// apart from the backup key: a service may not read the backups).
-func (n Names) ServiceDataKeyAlias() string { return "alias/" + n.Cluster() + "-service-data" }
-
 // ECRRepository is the image repository of a service.
 func (n Names) ECRRepository(service string) string { return n.platform + "/" + service }
 

@@ -133,16 +133,23 @@ policy), validates it, and renders everything Argo CD deploys into generated/.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{ExitUsage, err}
 	})
-	root.AddCommand(newRender(g, stdout, stderr), newDiff(g, stdout, stderr), newVet(g, stdout, stderr), newCharts(g, stdout, stderr), newVersion(stdout))
+	root.AddCommand(newRender(g, stdout, stderr), newDiff(g, stdout, stderr), newVet(g, stdout, stderr), newCharts(g, stdout, stderr), newInit(stdout, stderr), newVersion(stdout))
 	return root
 }
 
 // renderTree loads, validates and renders; invalid input is printed and
 // becomes ExitInvalid.
 func renderTree(g *globalOptions, stderr io.Writer) (*writer.Plan, error) {
-	_, t, err := render.Platform(g.platform)
+	out, err := checkOut(g.out, g.platform)
+	if err != nil {
+		return nil, err
+	}
+	p, t, err := render.Platform(g.platform)
 	if err != nil {
 		return nil, g.invalid(stderr, err)
+	}
+	if err := out.checkRepoPath(p.Repo.Path, stderr); err != nil {
+		return nil, err
 	}
 	plan, err := writer.NewPlan(g.out, t)
 	if err != nil {

@@ -26,10 +26,13 @@ func Platform(p *model.Platform) error {
 	environments(p, add)
 	awsFoundation(p, add) // network.go
 	teams(p, add)
+	labelValues(p, add) // workload.go
 	addons(p, add)
+	serviceAWS(p, add) // serviceaws.go
 	for _, svc := range p.ServiceList {
 		if !svc.Invalid {
 			service(p, svc, add)
+			workload(p, svc, add) // workload.go
 		}
 	}
 	images(p, add) // registry.go

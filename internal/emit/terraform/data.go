@@ -129,11 +129,16 @@ func (b *builder) storage() {
 			"tags":                    b.teamTags(team, nil),
 		})
 	}
-	// The services' buckets are encrypted with a key of their own (SSE-KMS,
-	// with S3 bucket keys to keep KMS calls down), which the services that
-	// declare a bucket may use through S3 only (serviceDataKeyUse).
-	if buckets := n.ServiceBuckets(b.p); len(buckets) > 0 {
-		key := b.kmsKey("service_data", n.ServiceDataKeyAlias(), "Buckets of the services in "+n.Cluster())
+	// The services' data (buckets here; tables and topics in
+	// serviceaws.go) is encrypted with a key of its own: SSE-KMS for the
+	// buckets, with S3 bucket keys to keep KMS calls down. The services
+	// that declare a bucket may use it through S3 only (serviceDataKeyUse).
+	buckets := n.ServiceBuckets(b.p)
+	if len(buckets)+len(n.ServiceTables(b.p))+len(n.ServiceTopics(b.p)) > 0 {
+		b.kmsKey("service_data", n.ServiceDataKeyAlias(), "Services' S3 buckets, DynamoDB tables and SNS topics in "+n.Cluster())
+	}
+	if len(buckets) > 0 {
+		key := serviceDataKey
 		for _, bk := range buckets {
 			team := owner(func(_, bs []string) bool { return contains(bs, bk) })
 			b.bucket("svc_"+tfName(bk), n.ServiceBucket(bk), key, b.env.Backup.NoncurrentVersionDays, b.teamTags(team, nil))
@@ -189,7 +194,7 @@ func (b *builder) serviceDataKeyUse() statement {
 	return statement{
 		Sid:        "BucketKey",
 		Actions:    []string{"kms:Decrypt", "kms:GenerateDataKey"},
-		Refs:       []expr{ref(keyAddr("service_data"), "arn")},
+		Refs:       []expr{ref(serviceDataKey, "arn")},
 		Conditions: []condition{equals("kms:ViaService", "s3."+b.env.Region+".amazonaws.com")},
 	}
 }

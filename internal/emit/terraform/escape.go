@@ -2,7 +2,6 @@ package terraform
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/idpgen/idpgen/internal/tree"
@@ -155,13 +154,4 @@ func literalOnly(v any, at string) error {
 		return nil
 	}
 	return fmt.Errorf("%s: a %T where Terraform reads only literals", at, v)
-}
-
-func sortedKeys(m obj) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

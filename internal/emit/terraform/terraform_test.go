@@ -506,7 +506,15 @@ func TestCrossCheck(t *testing.T) {
 		{"image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/acme/checkout:4.1.2", "refers to image 111111111111.dkr.ecr.eu-west-1.amazonaws.com/acme/checkout in the ECR of account 111111111111, region eu-west-1, which is neither the registry the environment pulls from (444444444444.dkr.ecr.eu-west-1.amazonaws.com) nor listed as external"},
 		{"image: 444444444444.dkr.ecr.us-east-1.amazonaws.com/acme/checkout:4.1.2", "in the ECR of account 444444444444, region us-east-1"},
 		{"settings: {interruptionQueue: " + n.InterruptionQueue() + "}", ""},
-		{"x: arn:aws:dynamodb:eu-west-1:111111111111:table/t", "cannot map to a Terraform resource"},
+		{"x: arn:aws:dynamodb:eu-west-1:111111111111:table/t", `declares no dynamodb-table "t"`},
+		{"x: " + n.TableARN(n.ServiceTable("products")) + "/index/by-name", ""},
+		{"x: " + n.TableARN(n.ServiceTable("ghost")), `declares no dynamodb-table "acme-dev-ghost"`},
+		{"x: " + n.TopicARN(n.ServiceTopic("payment-events")), ""},
+		{"x: " + n.TopicARN(n.ServiceTopic("payment-events")) + ":0b5c7d1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e", ""},
+		{"x: " + n.TopicARN(n.ServiceTopic("ghost")), `declares no sns-topic "acme-dev-ghost"`},
+		{"x: arn:aws:dynamodb:eu-west-1:111111111111:table/" + n.ServiceTable("products"), ""},
+		{"settings: {table: " + n.ServiceTable("products") + "}", ""},
+		{"x: arn:aws:lambda:eu-west-1:111111111111:function:f", "cannot map to a Terraform resource"},
 	} {
 		bad := tree.New()
 		for _, f := range tr.Files() {
