@@ -90,7 +90,7 @@ func resources(r model.Resources) corev1.ResourceRequirements {
 	q := func(x model.Quantities) corev1.ResourceList {
 		return corev1.ResourceList{
 			corev1.ResourceCPU:    *resource.NewMilliQuantity(x.CPUMillis, resource.DecimalSI),
-			corev1.ResourceMemory: *resource.NewQuantity(x.MemoryMiB*1024*1024, resource.BinarySI),
+			corev1.ResourceMemory: mib(x.MemoryMiB),
 		}
 	}
 	return corev1.ResourceRequirements{Requests: q(r.Requests), Limits: q(r.Limits)}
@@ -364,6 +364,10 @@ func volumeClaim(svc *model.Service, sizeGiB int) corev1.PersistentVolumeClaim {
 }
 
 func gib(n int) resource.Quantity { return resource.MustParse(fmt.Sprintf("%dGi", n)) }
+
+// mib is n MiB, parsed with its unit rather than multiplied into bytes, so
+// that no value overflows int64 (the schema bounds it well below anyway).
+func mib(n int64) resource.Quantity { return resource.MustParse(fmt.Sprintf("%dMi", n)) }
 
 // service is the ClusterIP Service (headless for stateful services), or nil
 // for a service without ports.
