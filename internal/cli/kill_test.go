@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -27,7 +28,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		if strings.HasSuffix(rel, ".idpgen-tmp") || filepath.Base(rel) == writer.JournalName {
+		if strings.HasSuffix(rel, ".idpgen-tmp") || filepath.Base(rel) == writer.JournalName || filepath.Base(rel) == writer.LockName {
 			return nil
 		}
 		b, err := os.ReadFile(p)
@@ -38,6 +39,43 @@ func snapshot(t *testing.T, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// dirsOf lists every directory below dir.
+func dirsOf(t *testing.T, dir string) string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, rel)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out, "\n")
+}
+
+// journalState is the state an interrupted render recorded in its journal
+// ("prepared" before the commit point, "committed" after), or "" if none.
+func journalState(t *testing.T, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, writer.JournalName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	var j struct {
+		State string `json:"state"`
+	}
+	if err == nil {
+		err = json.Unmarshal(b, &j)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j.State
 }
 
 func sameFiles(a, b map[string]string) bool {
@@ -57,7 +95,8 @@ func sameFiles(a, b map[string]string) bool {
 // 150-service platform. Whatever the instant: every file on disk is either
 // its old or its new version (never truncated); without a journal the tree
 // is exactly the old one; with one, the next render completes the new one;
-// and `render --check` then passes.
+// and `render --check` then passes. Every other time the CUE is reverted
+// before that render, which must then leave exactly the old tree.
 func TestRenderKilledFromOutside(t *testing.T) {
 	if testing.Short() {
 		t.Skip("renders a 150-service platform many times")
@@ -137,12 +176,13 @@ func TestRenderKilledFromOutside(t *testing.T) {
 				t.Fatalf("kill after %v: %s is neither its old nor its new version", delay, p)
 			}
 		}
-		_, err := os.Stat(filepath.Join("generated", writer.JournalName))
-		switch pending := err == nil; {
-		case pending:
+		switch state := journalState(t, "generated"); {
+		case state == "committed":
 			committed++
-			if err := render("--check"); err == nil {
-				t.Fatal("check passed while a render was pending")
+		case state == "prepared":
+			uncommitted++
+			if !sameFiles(got, wantOld) {
+				t.Fatalf("kill after %v: killed before the commit point, but the tree is not the old one", delay)
 			}
 		case sameFiles(got, wantNew):
 			committed++ // finished before the kill
@@ -151,14 +191,32 @@ func TestRenderKilledFromOutside(t *testing.T) {
 		default:
 			t.Fatalf("kill after %v: no journal, and the tree is neither old nor new", delay)
 		}
+		if journalState(t, "generated") != "" {
+			if err := render("--check"); err == nil {
+				t.Fatal("check passed while a render was pending")
+			}
+		}
+		// Every other time, the CUE is reverted before the next render
+		// (the user gave up on the change): that render finishes or rolls
+		// back the killed one, then renders the platform as it is now.
+		want, wantDir := wantNew, "want-new"
+		if i%2 == 1 {
+			os.RemoveAll("platform")
+			synth.Write("platform", oldOpts)
+			want, wantDir = wantOld, "want-old"
+		}
 		if err := render(); err != nil {
 			t.Fatal(err)
 		}
 		if err := render("--check"); err != nil {
 			t.Fatalf("after finishing the render: %v", err)
 		}
-		if final := snapshot(t, "generated"); !sameFiles(final, wantNew) {
-			t.Fatal("the completed render differs from a clean one")
+		if final := snapshot(t, "generated"); !sameFiles(final, want) {
+			t.Fatalf("kill after %v: the render after it differs from a clean render of the current platform", delay)
+		}
+		// No directory the killed render created is left empty.
+		if got, want := dirsOf(t, "generated"), dirsOf(t, wantDir); got != want {
+			t.Fatalf("kill after %v: directories differ from a clean render:\n%s\nwant:\n%s", delay, got, want)
 		}
 	}
 	t.Logf("render takes %v; %d kills left the old tree, %d a committed or finished one", full, uncommitted, committed)

@@ -35,8 +35,10 @@ missing, stale, hand-edited or extra file.
 			}
 			if err := plan.Apply(); err != nil {
 				var conflict *writer.ConflictError
-				if errors.As(err, &conflict) {
-					return &exitError{ExitFailure, err}
+				var busy *writer.BusyError
+				var journal *writer.JournalError
+				if errors.As(err, &conflict) || errors.As(err, &busy) || errors.As(err, &journal) {
+					return &exitError{ExitFailure, err} // they name the directory
 				}
 				return &exitError{ExitFailure, fmt.Errorf("writing %s: %w", g.out, err)}
 			}
@@ -65,7 +67,11 @@ func runCheck(plan *writer.Plan, g *globalOptions, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "%s: an interrupted render left %s; run idpgen render to finish it\n", g.out, writer.JournalName)
 	}
 	for _, c := range plan.Changes {
-		fmt.Fprintf(stderr, "%s: %s/%s\n", c.State, g.out, c.Path)
+		why := ""
+		if c.Why != "" {
+			why = " (" + c.Why + ")"
+		}
+		fmt.Fprintf(stderr, "%s: %s/%s%s\n", c.State, g.out, c.Path, why)
 	}
 	return &exitError{ExitDrift, fmt.Errorf("%s is out of sync with %s (%d files); run idpgen render and commit the result", g.out, g.platform, len(plan.Changes))}
 }

@@ -81,13 +81,13 @@ func apply(dir string, t *tree.Tree) error {
 // files and journal.
 func disk(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	files, err := listFiles(dir)
+	files, err := walk(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]string{}
-	for _, p := range files {
-		if strings.HasSuffix(p, tempSuffix) || p == JournalName {
+	for p, e := range files {
+		if strings.HasSuffix(p, tempSuffix) || p == JournalName || p == LockName || e.dir() {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, p))
@@ -252,8 +252,10 @@ func TestManifestPathsCannotEscape(t *testing.T) {
 }
 
 // checkAfterKill verifies the invariant after a render died: no file is
-// anything but its old or its new content; without a journal the tree is
-// exactly the old one; with one, recovery completes exactly the new one.
+// anything but its old or its new content; without a committed journal the
+// tree is exactly the old one; recovery then completes exactly the new one
+// (committed) or leaves exactly the old one with no temporary file and no
+// directory the render created (not committed).
 func checkAfterKill(t *testing.T, dir string) (committed bool) {
 	t.Helper()
 	old, new := want(oldTree()), want(newTree())
@@ -263,10 +265,13 @@ func checkAfterKill(t *testing.T, dir string) (committed bool) {
 			t.Fatalf("%s is neither old nor new (truncated or mixed): %q", p, content)
 		}
 	}
-	_, err := os.Stat(filepath.Join(dir, JournalName))
-	committed = err == nil
+	j, err := readJournal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed = j != nil && j.state == "committed"
 	if !committed && !equalMaps(got, old) {
-		t.Fatalf("no journal, but the tree is not the old one:\n%s", diffKeys(got, old))
+		t.Fatalf("no committed journal, but the tree is not the old one:\n%s", diffKeys(got, old))
 	}
 	if err := Recover(dir); err != nil {
 		t.Fatal(err)
@@ -278,8 +283,14 @@ func checkAfterKill(t *testing.T, dir string) (committed bool) {
 	case !committed && !equalMaps(after, old):
 		t.Fatalf("recovery changed an uncommitted tree:\n%s", diffKeys(after, old))
 	}
-	if files, _ := listFiles(dir); slices.ContainsFunc(files, func(p string) bool { return strings.HasSuffix(p, tempSuffix) }) {
-		t.Fatal("temporary files left after recovery")
+	entries, _ := walk(dir)
+	for p, e := range entries {
+		if strings.HasSuffix(p, tempSuffix) || p == JournalName || p == LockName {
+			t.Fatalf("%s left after recovery", p)
+		}
+		if e.dir() && !committed && !oldDirs[p] {
+			t.Fatalf("directory %s created by the killed render left after recovery", p)
+		}
 	}
 	// And a normal render from there reaches the new tree.
 	if err := apply(dir, newTree()); err != nil {
@@ -289,6 +300,15 @@ func checkAfterKill(t *testing.T, dir string) (committed bool) {
 		t.Fatalf("render after recovery:\n%s", diffKeys(final, new))
 	}
 	return committed
+}
+
+// oldDirs are the directories of oldTree.
+var oldDirs = map[string]bool{"keep": true, "gone": true, "svc": true}
+
+func init() {
+	for i := range 20 {
+		oldDirs[fmt.Sprintf("svc/%02d", i)] = true
+	}
 }
 
 func runChild(t *testing.T, dir string, crashAt int) (killed bool) {
@@ -338,5 +358,105 @@ func TestKilledAtEveryStep(t *testing.T) {
 	}
 	if !sawCommitted || !sawUncommitted {
 		t.Errorf("kills before the commit: %v, after: %v; both must be exercised", sawUncommitted, sawCommitted)
+	}
+}
+
+// TestKilledThenPlatformReverted kills a render of newTree at every step,
+// then renders oldTree again (the CUE was reverted): that one run must
+// finish or roll back the killed render and leave exactly oldTree, with no
+// directory the killed render created.
+func TestKilledThenPlatformReverted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns a process per step")
+	}
+	for crashAt := 1; ; crashAt++ {
+		dir := t.TempDir()
+		if err := apply(dir, oldTree()); err != nil {
+			t.Fatal(err)
+		}
+		if !runChild(t, dir, crashAt) {
+			break
+		}
+		if err := apply(dir, oldTree()); err != nil {
+			t.Fatalf("kill at step %d: %v", crashAt, err)
+		}
+		if got := disk(t, dir); !equalMaps(got, want(oldTree())) {
+			t.Fatalf("kill at step %d, then the old tree:\n%s", crashAt, diffKeys(got, want(oldTree())))
+		}
+		entries, _ := walk(dir)
+		for p, e := range entries {
+			if e.dir() && !oldDirs[p] {
+				t.Fatalf("kill at step %d: directory %s left behind", crashAt, p)
+			}
+			if strings.HasSuffix(p, tempSuffix) || p == JournalName || p == LockName {
+				t.Fatalf("kill at step %d: %s left behind", crashAt, p)
+			}
+		}
+	}
+}
+
+// A tree written by an earlier idpgen has its manifest as a JSON object of
+// "path": "hash" pairs: it is still read, so the first render after an
+// upgrade deletes what the old render owned and rewrites the manifest.
+func TestOldManifestFormatIsRead(t *testing.T) {
+	dir := t.TempDir()
+	if err := apply(dir, oldTree()); err != nil {
+		t.Fatal(err)
+	}
+	old, err := tree.JSON(map[string]any{"files": ManifestOf(oldTree()).Files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(old), `"gone/only.yaml": "`) {
+		t.Fatalf("not the old format:\n%s", old)
+	}
+	os.WriteFile(filepath.Join(dir, ManifestName), old, 0o644)
+	p, err := NewPlan(dir, oldTree())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Changes) != 1 || p.Changes[0].Path != ManifestName || p.Changes[0].State != Stale {
+		t.Fatalf("only the manifest should differ: %+v", p.Changes)
+	}
+	if err := apply(dir, newTree()); err != nil {
+		t.Fatal(err)
+	}
+	if got := disk(t, dir); !equalMaps(got, want(newTree())) {
+		t.Fatalf("render after an upgrade:\n%s", diffKeys(got, want(newTree())))
+	}
+}
+
+func TestKeepPatterns(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, KeepName), []byte("# comment\n\nREADME.md\n/CODEOWNERS\ndocs/\nenvironments/*/NOTES.md\n*.txt\n"), 0o644)
+	k, err := readKeep(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, kept := range map[string]bool{
+		"README.md":                    true,
+		"environments/dev/README.md":   true, // no slash: any directory
+		"CODEOWNERS":                   true,
+		"base/CODEOWNERS":              false, // anchored at the root
+		"docs":                         true,
+		"docs/a/b.md":                  true,
+		"documentation/x.md":           false,
+		"environments/dev/NOTES.md":    true,
+		"environments/dev/x/NOTES.md":  false, // * does not cross /
+		"a/b/c.txt":                    true,
+		"environments/dev/notes.yaml":  false,
+		"environments/dev/README.md.x": false,
+	} {
+		if k.match(p) != kept {
+			t.Errorf("%s: kept %v, want %v", p, !kept, kept)
+		}
+	}
+	for p, d := range map[string]bool{
+		"environments/dev/x.yaml": true, "base/a/b.YML": true, "environments/dev/terraform/main.tf.json": true,
+		"README.yaml": false, "environments/dev/README.md": false, "docs/x.json": false,
+	} {
+		if deployable(p) != d {
+			t.Errorf("deployable(%s) = %v", p, !d)
+		}
 	}
 }
