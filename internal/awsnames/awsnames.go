@@ -17,11 +17,12 @@ import (
 type Names struct {
 	platform string
 	env      *model.Environment
+	registry *model.Registry // the central ECR, or nil (see registry.go)
 }
 
 // For returns the names of env.
 func For(p *model.Platform, env *model.Environment) Names {
-	return Names{platform: p.Name, env: env}
+	return Names{platform: p.Name, env: env, registry: p.AWS.Registry}
 }
 
 // Partition is the AWS partition of every supported region.

@@ -75,9 +75,10 @@ func (n Names) KMSAliasARN(alias string) string {
 	return fmt.Sprintf("arn:%s:kms:%s:%s:%s", Partition, n.env.Region, n.env.Account, alias)
 }
 
-// ECRRepositoryURL is the registry address of a service's repository.
+// ECRRepositoryURL is the address of a service's repository in the
+// registry the environment pulls from.
 func (n Names) ECRRepositoryURL(service string) string {
-	return fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", n.env.Account, n.env.Region, n.ECRRepository(service))
+	return n.Registry().URL(n.ECRRepository(service))
 }
 
 // AWSManagedPolicyARN is the ARN of an AWS managed policy, e.g.
@@ -237,9 +238,11 @@ func (n Names) Catalog(p *model.Platform) []Named {
 	if p.Addons.Vault.In(n.env.Name) {
 		out = append(out, Named{KindKMSAlias, n.VaultUnsealKeyAlias()})
 	}
-	for _, svc := range p.ServiceList {
-		if svc.Enabled(n.env.Name) {
-			out = append(out, Named{KindECRRepository, n.ECRRepository(svc.Name)})
+	if !n.Registry().Central {
+		for _, svc := range p.ServiceList {
+			if svc.Enabled(n.env.Name) {
+				out = append(out, Named{KindECRRepository, n.ECRRepository(svc.Name)})
+			}
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package awsnames
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -78,5 +79,53 @@ func TestFacts(t *testing.T) {
 	}
 	if _, ok := EKSVersion("1.30"); ok {
 		t.Error("1.30 is no longer offered")
+	}
+}
+
+func TestECRImages(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want ECRImage
+		ok   bool
+	}{
+		{"444444444444.dkr.ecr.eu-west-1.amazonaws.com/acme/checkout", ECRImage{"444444444444", "eu-west-1", "acme/checkout"}, true},
+		{"444444444444.dkr.ecr.eu-west-1.amazonaws.com/acme/checkout:1.0", ECRImage{}, false}, // a repository has no tag
+		{"public.ecr.aws/karpenter/controller", ECRImage{}, false},
+		{"ghcr.io/acme/checkout", ECRImage{}, false},
+		{"evil.com/444444444444.dkr.ecr.eu-west-1.amazonaws.com/x", ECRImage{}, false},
+	} {
+		got, ok := ParseECRImage(tc.in)
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("%s: got %+v %v", tc.in, got, ok)
+		}
+		if ok && got.Address() != tc.in {
+			t.Errorf("%s: address %s", tc.in, got.Address())
+		}
+	}
+
+	p, env := longPlatform()
+	n := For(p, env)
+	if r := n.Registry(); r.Central || r.Account != env.Account || r.Region != env.Region {
+		t.Errorf("default registry %+v", r)
+	}
+	if got := ECRRepositories(p, env.Name); len(got) != 1 || got[0] != p.Name+"/"+strings.Repeat("s", 40) {
+		t.Errorf("repositories %v", got)
+	}
+	if !slices.ContainsFunc(n.Catalog(p), func(c Named) bool { return c.Kind == KindECRRepository }) {
+		t.Error("the environment's own repositories are missing from its catalog")
+	}
+	p.AWS.Registry = &model.Registry{Account: "444444444444", Region: "us-east-1"}
+	n = For(p, env)
+	if r := n.Registry(); !r.Central || r.Host() != "444444444444.dkr.ecr.us-east-1.amazonaws.com" {
+		t.Errorf("central registry %+v", r)
+	}
+	if got := n.ECRRepositoryURL("x"); got != "444444444444.dkr.ecr.us-east-1.amazonaws.com/"+p.Name+"/x" {
+		t.Errorf("repository URL %s", got)
+	}
+	if slices.ContainsFunc(n.Catalog(p), func(c Named) bool { return c.Kind == KindECRRepository }) {
+		t.Error("a central registry's repositories are in the environment's catalog")
+	}
+	if got := n.NodeRoles(p); !slices.Equal(got, []string{n.SystemNodeRole(), n.KarpenterNodeRole()}) {
+		t.Errorf("node roles %v", got)
 	}
 }

@@ -22,8 +22,9 @@ func (n Names) ServiceTable(table string) string { return limit(n.Cluster()+"-"+
 // allows 256 characters).
 func (n Names) ServiceTopic(topic string) string { return limit(n.Cluster()+"-"+topic, 256) }
 
-// ServiceDataKeyAlias is the KMS key encrypting the services' tables and
-// topics.
+// ServiceDataKeyAlias is the KMS key encrypting the services' buckets,
+// tables and topics (kept apart from the backup key: a service may not
+// read the backups).
 func (n Names) ServiceDataKeyAlias() string { return "alias/" + n.Cluster() + "-service-data" }
 
 // TableARN is the ARN of a DynamoDB table of the environment.

@@ -1,5 +1,7 @@
 package model
 
+import "strings"
+
 // The types below are the AWS foundation of an environment (schemas/aws.cue),
 // read by the Terraform emitter and the network checks.
 
@@ -36,6 +38,26 @@ const AddonVersionDefault = "default"
 // Backup configures the backup bucket.
 type Backup struct {
 	NoncurrentVersionDays int `json:"noncurrentVersionDays"`
+}
+
+// Registry is the one ECR holding every service's repository, pulled from
+// by every environment (aws.registry).
+type Registry struct {
+	Account            string `json:"account"`
+	Region             string `json:"region"`
+	KeepTaggedImages   int    `json:"keepTaggedImages"`
+	UntaggedExpiryDays int    `json:"untaggedExpiryDays"`
+}
+
+// AllowsRegistry reports whether image (a repository, without tag) starts
+// with a prefix of allowedRegistries.
+func (p Policy) AllowsRegistry(image string) bool {
+	for _, r := range p.AllowedRegistries {
+		if strings.HasPrefix(image, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // ECR configures the per-service image repositories.

@@ -49,6 +49,7 @@ type AWSOrganization struct {
 
 	Terraform   TerraformSettings `json:"terraform"`             // see aws.go
 	StateRegion string            `json:"stateRegion,omitempty"` // region of StateBucket
+	Registry    *Registry         `json:"registry,omitempty"`    // central ECR; nil: each environment's own (see aws.go)
 }
 
 // Team is a group of people owning services and namespaces.

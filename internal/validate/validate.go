@@ -36,6 +36,7 @@ func Platform(p *model.Platform) error {
 			workload(p, svc, add) // workload.go
 		}
 	}
+	images(p, add) // registry.go
 	if errs == nil {
 		return nil
 	}
@@ -142,9 +143,6 @@ func service(p *model.Platform, svc *model.Service, add func(errors.Error)) {
 
 	if svc.Image.Tag == "" && svc.Image.Digest == "" {
 		at("image", "image %s is not pinned: set image.tag or image.digest", svc.Image.Repository)
-	}
-	if len(p.Policy.AllowedRegistries) > 0 && !slices.ContainsFunc(p.Policy.AllowedRegistries, func(r string) bool { return strings.HasPrefix(svc.Image.Repository, r) }) {
-		at("image.repository", "image %s is not from an allowed registry; expected a prefix in policy.allowedRegistries: %s", svc.Image.Repository, strings.Join(p.Policy.AllowedRegistries, ", "))
 	}
 
 	ports := map[string]bool{}

@@ -70,7 +70,7 @@ func DeclaredNames(files []tfcheck.File) (Declared, error) {
 
 var (
 	arnRE   = regexp.MustCompile(`arn:aws:([a-z0-9-]+):([a-z0-9-]*):([0-9]*|aws):([A-Za-z0-9_+=,.@/:*-]+)`)
-	ecrRE   = regexp.MustCompile(`([0-9]{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([a-z0-9._/-]+)`)
+	ecrRE   = regexp.MustCompile(awsnames.ECRImagePattern)
 	aliasRE = regexp.MustCompile(`\balias/[A-Za-z0-9/_-]+`)
 )
 
@@ -88,6 +88,13 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 	declared, err := DeclaredNames(ModuleFiles(t, env))
 	if err != nil {
 		return err
+	}
+	// The central registry's repositories are declared by its own module.
+	var registry Declared
+	if _, ok := awsnames.CentralRegistry(p); ok {
+		if registry, err = DeclaredNames(RegistryModuleFiles(t)); err != nil {
+			return err
+		}
 	}
 	var problems []string
 	missing := func(file, what, kind, name string) {
@@ -147,9 +154,8 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 			}
 		}
 		for _, m := range ecrRE.FindAllStringSubmatch(text, -1) {
-			repo := strings.SplitN(strings.SplitN(m[3], ":", 2)[0], "@", 2)[0]
-			if m[1] != e.Account || m[2] != e.Region || !declared.Has(awsnames.KindECRRepository, repo) {
-				missing(f.Path, m[0], awsnames.KindECRRepository, repo)
+			if prob := ecrProblem(p, n, env, f.Path, m, declared, registry); prob != "" {
+				problems = append(problems, prob)
 			}
 		}
 		for _, alias := range aliasRE.FindAllString(text, -1) {
@@ -171,6 +177,33 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 		return fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}
 	return nil
+}
+
+// ecrProblem checks an ECR image address (a match of ecrRE) in file: it
+// must be in a repository the platform's Terraform declares, in the
+// registry the environment pulls from (the central one, or the
+// environment's own), or in a registry policy.allowedRegistries lists as
+// external. It returns "" when it is.
+func ecrProblem(p *model.Platform, n awsnames.Names, envName, file string, m []string, env, central Declared) string {
+	repo := m[3] // the tag or digest that follows is not part of it
+	img := awsnames.ECRImage{Account: m[1], Region: m[2], Repository: repo}
+	reg := n.Registry()
+	switch {
+	case reg.Holds(img) && reg.Central:
+		if !central.Has(awsnames.KindECRRepository, repo) {
+			return fmt.Sprintf("%s refers to %s, but %s declares no %s %q", file, m[0], RegistryDir, awsnames.KindECRRepository, repo)
+		}
+	case reg.Holds(img):
+		if !env.Has(awsnames.KindECRRepository, repo) {
+			return fmt.Sprintf("%s refers to %s, but %s declares no %s %q", file, m[0], Dir(envName), awsnames.KindECRRepository, repo)
+		}
+	case p.Policy.AllowsRegistry(img.Address()):
+		// An external registry the policy names: not the platform's to create.
+	default:
+		return fmt.Sprintf("%s refers to image %s in the ECR of account %s, region %s, which is neither the registry the environment pulls from (%s) nor listed as external in policy.allowedRegistries",
+			file, m[0], img.Account, img.Region, reg.Host())
+	}
+	return ""
 }
 
 // tokens lists the whole names in text: the maximal runs of name

@@ -3,6 +3,9 @@ package terraform
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/idpgen/idpgen/internal/awsnames"
+	"github.com/idpgen/idpgen/internal/model"
 )
 
 // keyAdminActions are what the account may do with a key through IAM
@@ -126,42 +129,73 @@ func (b *builder) storage() {
 			"tags":                    b.teamTags(team, nil),
 		})
 	}
-	for _, bk := range n.ServiceBuckets(b.p) {
-		team := owner(func(_, bs []string) bool { return contains(bs, bk) })
-		b.bucket("svc_"+tfName(bk), n.ServiceBucket(bk), "", b.env.Backup.NoncurrentVersionDays, b.teamTags(team, nil))
+	// The services' data (buckets here; tables and topics in
+	// serviceaws.go) is encrypted with a key of its own: SSE-KMS for the
+	// buckets, with S3 bucket keys to keep KMS calls down. The services
+	// that declare a bucket may use it through S3 only (serviceDataKeyUse).
+	buckets := n.ServiceBuckets(b.p)
+	if len(buckets)+len(n.ServiceTables(b.p))+len(n.ServiceTopics(b.p)) > 0 {
+		b.kmsKey("service_data", n.ServiceDataKeyAlias(), "Services' S3 buckets, DynamoDB tables and SNS topics in "+n.Cluster())
+	}
+	if len(buckets) > 0 {
+		key := serviceDataKey
+		for _, bk := range buckets {
+			team := owner(func(_, bs []string) bool { return contains(bs, bk) })
+			b.bucket("svc_"+tfName(bk), n.ServiceBucket(bk), key, b.env.Backup.NoncurrentVersionDays, b.teamTags(team, nil))
+		}
 	}
 
-	// ECR: immutable tags, scanned on push, old images expired.
+	// ECR in the environment's own account, unless the platform has one
+	// registry (registry.go creates the repositories there, once).
+	if !n.Registry().Central {
+		for _, svc := range b.p.ServiceList {
+			if svc.Enabled(b.env.Name) {
+				b.ecrRepository(f, svc, b.env.ECR.KeepTaggedImages, b.env.ECR.UntaggedExpiryDays)
+			}
+		}
+	}
+}
+
+// ecrRepository writes a service's repository: immutable tags, scanned on
+// push, old images expired. It returns the repository's address.
+func (b *builder) ecrRepository(file string, svc *model.Service, keepTagged, untaggedDays int) string {
 	lifecycle, _ := json.Marshal(map[string]any{"rules": []any{
 		map[string]any{
 			"rulePriority": 1,
-			"description":  fmt.Sprintf("expire untagged images after %d days", b.env.ECR.UntaggedExpiryDays),
-			"selection":    map[string]any{"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": b.env.ECR.UntaggedExpiryDays},
+			"description":  fmt.Sprintf("expire untagged images after %d days", untaggedDays),
+			"selection":    map[string]any{"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": untaggedDays},
 			"action":       map[string]any{"type": "expire"},
 		},
 		map[string]any{
 			"rulePriority": 2,
-			"description":  fmt.Sprintf("keep the newest %d images", b.env.ECR.KeepTaggedImages),
-			"selection":    map[string]any{"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": b.env.ECR.KeepTaggedImages},
+			"description":  fmt.Sprintf("keep the newest %d images", keepTagged),
+			"selection":    map[string]any{"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keepTagged},
 			"action":       map[string]any{"type": "expire"},
 		},
 	}})
-	for _, svc := range b.p.ServiceList {
-		if !svc.Enabled(b.env.Name) {
-			continue
-		}
-		repo := b.resource(f, "aws_ecr_repository", tfName(svc.Name), obj{
-			"name":                         n.ECRRepository(svc.Name),
-			"image_tag_mutability":         "IMMUTABLE",
-			"image_scanning_configuration": obj{"scan_on_push": true},
-			"encryption_configuration":     obj{"encryption_type": "AES256"},
-			"force_delete":                 false,
-			"tags":                         b.teamTags(svc.Team, obj{"service": svc.Name}),
-		})
-		b.resource(f, "aws_ecr_lifecycle_policy", tfName(svc.Name), obj{
-			"repository": ref(repo, "name"),
-			"policy":     string(lifecycle),
-		})
+	repo := b.resource(file, "aws_ecr_repository", tfName(svc.Name), obj{
+		"name":                         awsnames.ECRRepository(b.p, svc.Name),
+		"image_tag_mutability":         "IMMUTABLE",
+		"image_scanning_configuration": obj{"scan_on_push": true},
+		"encryption_configuration":     obj{"encryption_type": "AES256"},
+		"force_delete":                 false,
+		"tags":                         b.teamTags(svc.Team, obj{"service": svc.Name}),
+	})
+	b.resource(file, "aws_ecr_lifecycle_policy", tfName(svc.Name), obj{
+		"repository": ref(repo, "name"),
+		"policy":     string(lifecycle),
+	})
+	return repo
+}
+
+// serviceDataKeyUse lets a service role encrypt and decrypt objects of the
+// service buckets: through S3 in the environment's region, nothing else.
+func (b *builder) serviceDataKeyUse() statement {
+	return statement{
+		Sid:        "BucketKey",
+		Actions:    []string{"kms:Decrypt", "kms:GenerateDataKey"},
+		Refs:       []expr{ref(serviceDataKey, "arn")},
+		Conditions: []condition{equals("kms:ViaService", "s3."+b.env.Region+".amazonaws.com")},
 	}
 }
 

@@ -71,8 +71,10 @@ func (b *builder) eks() {
 	// team reads its own namespaces, Karpenter's nodes join. (EKS adds the
 	// managed node group's role itself.)
 	type access struct {
-		id, principal, policy string
-		namespaces            []string
+		id         string
+		principal  any // an ARN, or a reference to a role of this module
+		policy     string
+		namespaces []string
 	}
 	entries := []access{
 		{"admin", n.RoleARN(n.AdminRole(b.p)), clusterAdminPolicy, nil},
@@ -111,7 +113,7 @@ func (b *builder) eks() {
 	addonAddr := map[string]string{}
 	for _, name := range EKSAddons {
 		id := tfName(name)
-		version := k.Addons[name]
+		var version any = k.Addons[name]
 		if version == "" || version == model.AddonVersionDefault {
 			v := b.data(f, "aws_eks_addon_version", id, obj{
 				"addon_name":         name,
@@ -173,7 +175,7 @@ func (b *builder) eks() {
 		// kubernetes.io/cluster/…", aws-load-balancer-controller#1897). The
 		// rules in securityGroups open the nodes and the control plane to
 		// each other.
-		"vpc_security_group_ids": []string{ref(nodeSGAddr, "id")},
+		"vpc_security_group_ids": []expr{ref(nodeSGAddr, "id")},
 		"tag_specifications": []obj{
 			{"resource_type": "instance", "tags": obj{"Name": n.Cluster() + "-system"}},
 			{"resource_type": "volume", "tags": obj{"Name": n.Cluster() + "-system"}},
@@ -235,7 +237,7 @@ func (b *builder) securityGroups() {
 		{"node_to_vpc", "Anything inside the VPC (pods, control plane, DNS, endpoints)", "-1", 0, 0, vpc},
 		{"node_to_internet_https", "HTTPS to image registries and AWS APIs", "tcp", 443, 443, internet},
 	}
-	write := func(typ string, rules []rule, sg string) {
+	write := func(typ string, rules []rule, sg expr) {
 		for _, r := range rules {
 			body := obj{"security_group_id": sg, "description": r.desc, "ip_protocol": r.proto}
 			if r.proto != "-1" {

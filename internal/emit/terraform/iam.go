@@ -80,9 +80,9 @@ func (b *builder) iam() {
 	cluster := b.serviceRole("cluster", n.ClusterRole(), "EKS control plane of "+n.Cluster(), "eks.amazonaws.com", nil)
 	b.attach("cluster", cluster, "AmazonEKSClusterPolicy")
 	b.inlinePolicy("cluster_secrets_encryption", cluster, "secrets-encryption", statement{
-		Sid:       "EnvelopeEncryptionOfSecrets",
-		Actions:   []string{"kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"},
-		Resources: []string{ref(keyAddr("eks_secrets"), "arn")},
+		Sid:     "EnvelopeEncryptionOfSecrets",
+		Actions: []string{"kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"},
+		Refs:    []expr{ref(keyAddr("eks_secrets"), "arn")},
 	})
 
 	// Nodes: the managed system node group, and Karpenter's nodes.
@@ -135,9 +135,9 @@ func (b *builder) iam() {
 			b.inlinePolicy("velero", role, "velero", b.veleroPolicy()...)
 		case id.ID == "vault":
 			b.inlinePolicy("vault_unseal", role, "vault-kms-unseal", statement{
-				Sid:       "AutoUnseal",
-				Actions:   []string{"kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"},
-				Resources: []string{ref(keyAddr("vault_unseal"), "arn")},
+				Sid:     "AutoUnseal",
+				Actions: []string{"kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"},
+				Refs:    []expr{ref(keyAddr("vault_unseal"), "arn")},
 			})
 		case id.Service != nil:
 			b.inlinePolicy(id.ID, role, "service-resources", b.servicePolicy(id)...)
@@ -249,7 +249,7 @@ func (b *builder) karpenterController() []statement {
 			Resources: []string{"*"}, Conditions: []condition{equals("aws:RequestedRegion", region)}},
 		{Sid: "AllowSSMReadActions", Actions: []string{"ssm:GetParameter"}, Resources: []string{fmt.Sprintf("arn:aws:ssm:%s::parameter/aws/service/*", region)}},
 		{Sid: "AllowPricingReadActions", Actions: []string{"pricing:GetProducts"}, Resources: []string{"*"}},
-		{Sid: "AllowInterruptionQueueActions", Actions: []string{"sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"}, Resources: []string{ref(interruptQ, "arn")}},
+		{Sid: "AllowInterruptionQueueActions", Actions: []string{"sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"}, Refs: []expr{ref(interruptQ, "arn")}},
 		{Sid: "AllowPassingInstanceRole", Actions: []string{"iam:PassRole"}, Resources: []string{n.RoleARN(n.KarpenterNodeRole())},
 			Conditions: []condition{equals("iam:PassedToService", "ec2.amazonaws.com")}},
 		{Sid: "AllowScopedInstanceProfileCreationActions", Actions: []string{"iam:CreateInstanceProfile"}, Resources: []string{profile},
@@ -335,7 +335,7 @@ func (b *builder) veleroPolicy() []statement {
 		{Sid: "BackupObjects", Actions: []string{"s3:GetObject", "s3:DeleteObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
 			Resources: []string{bucket + "/*"}},
 		{Sid: "BackupBucket", Actions: []string{"s3:ListBucket"}, Resources: []string{bucket}},
-		{Sid: "BackupKey", Actions: []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}, Resources: []string{ref(keyAddr("backups"), "arn")}},
+		{Sid: "BackupKey", Actions: []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}, Refs: []expr{ref(keyAddr("backups"), "arn")}},
 	}
 }
 
@@ -362,7 +362,8 @@ func (b *builder) servicePolicy(id awsnames.PodIdentity) []statement {
 		}
 		stmts = append(stmts,
 			statement{Sid: "ListBuckets", Actions: []string{"s3:ListBucket"}, Resources: buckets},
-			statement{Sid: "Objects", Actions: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, Resources: objects})
+			statement{Sid: "Objects", Actions: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, Resources: objects},
+			b.serviceDataKeyUse())
 	}
 	return append(stmts, b.serviceAccessPolicy(id.Service)...)
 }

@@ -65,13 +65,18 @@ func (m *module) output(name, desc string, value any) {
 	m.put("outputs", "output."+name, obj{"description": desc, "value": value}, "output", name)
 }
 
+// expr is a Terraform template idpgen writes on purpose: a reference such
+// as "${aws_vpc.main.id}". It is the only kind of string encode leaves
+// unescaped; every plain string is a literal (see escape.go).
+type expr string
+
 // ref is a reference to an attribute, as a whole-string template so that
 // Terraform keeps its type: ref("aws_vpc.main", "id") = "${aws_vpc.main.id}".
-func ref(addr, attr string) string { return "${" + addr + "." + attr + "}" }
+func ref(addr, attr string) expr { return expr("${" + addr + "." + attr + "}") }
 
 // refs lists ref(addr, attr) for each address.
-func refs(attr string, addrs ...string) []string {
-	out := make([]string, len(addrs))
+func refs(attr string, addrs ...string) []expr {
+	out := make([]expr, len(addrs))
 	for i, a := range addrs {
 		out[i] = ref(a, attr)
 	}
@@ -86,10 +91,13 @@ func tfName(parts ...string) string {
 
 // statement is one statement of an IAM policy document.
 type statement struct {
-	Sid        string
-	Effect     string // "Allow" when empty
-	Actions    []string
-	Resources  []string
+	Sid       string
+	Effect    string // "Allow" when empty
+	Actions   []string
+	Resources []string
+	// Refs are resources known only once applied (a key's ARN), as
+	// references; they follow Resources.
+	Refs       []expr
 	Principals []principal
 	Conditions []condition
 }
@@ -107,7 +115,7 @@ type condition struct {
 
 // policy declares an aws_iam_policy_document data source in file and
 // returns a reference to its JSON.
-func (m *module) policy(file, name string, stmts ...statement) string {
+func (m *module) policy(file, name string, stmts ...statement) expr {
 	var list []obj
 	for _, s := range stmts {
 		effect := s.Effect
@@ -115,8 +123,15 @@ func (m *module) policy(file, name string, stmts ...statement) string {
 			effect = "Allow"
 		}
 		st := obj{"sid": s.Sid, "effect": effect, "actions": s.Actions}
-		if len(s.Resources) > 0 {
-			st["resources"] = s.Resources
+		if len(s.Resources)+len(s.Refs) > 0 {
+			var res []any
+			for _, r := range s.Resources {
+				res = append(res, r)
+			}
+			for _, r := range s.Refs {
+				res = append(res, r)
+			}
+			st["resources"] = res
 		}
 		if len(s.Principals) > 0 {
 			var ps []obj

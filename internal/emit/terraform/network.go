@@ -148,7 +148,7 @@ func (b *builder) network() {
 				"vpc_endpoint_type":   "Interface",
 				"private_dns_enabled": true,
 				"subnet_ids":          b.subnetIDs(netplan.Intra),
-				"security_group_ids":  []string{ref(sg, "id")},
+				"security_group_ids":  []expr{ref(sg, "id")},
 				"tags":                b.nameTag(svc),
 			})
 		}
@@ -162,9 +162,9 @@ func (b *builder) network() {
 	role := b.serviceRole("flow_logs", n.FlowLogsRole(), "VPC Flow Logs delivery to CloudWatch Logs", "vpc-flow-logs.amazonaws.com", nil,
 		equals("aws:SourceAccount", b.env.Account))
 	b.inlinePolicy("flow_logs", role, "flow-logs", statement{
-		Sid:       "WriteFlowLogs",
-		Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
-		Resources: []string{ref(logs, "arn"), ref(logs, "arn") + ":*"},
+		Sid:     "WriteFlowLogs",
+		Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+		Refs:    []expr{ref(logs, "arn"), ref(logs, "arn") + ":*"},
 	})
 	b.resource(f, "aws_flow_log", "vpc", obj{
 		"vpc_id":                   ref(vpcAddr, "id"),

@@ -40,13 +40,15 @@ func (b *builder) outputs() {
 	if b.vault() {
 		b.output("vault_kms_key_alias", "Vault seal \"awskms\" kms_key_id.", ref("aws_kms_alias.vault_unseal", "name"))
 	}
-	repos := obj{}
-	for _, svc := range b.p.ServiceList {
-		if svc.Enabled(b.env.Name) {
-			repos[svc.Name] = ref("aws_ecr_repository."+tfName(svc.Name), "repository_url")
+	if !n.Registry().Central { // else generated/registry/terraform has them
+		repos := obj{}
+		for _, svc := range b.p.ServiceList {
+			if svc.Enabled(b.env.Name) {
+				repos[svc.Name] = ref("aws_ecr_repository."+tfName(svc.Name), "repository_url")
+			}
 		}
+		b.output("ecr_repository_urls", "Image repository of each service: CI pushes here.", repos)
 	}
-	b.output("ecr_repository_urls", "Image repository of each service: CI pushes here.", repos)
 	queues := obj{}
 	for _, q := range n.ServiceQueues(b.p) {
 		queues[q] = ref("aws_sqs_queue.svc_"+tfName(q), "url")

@@ -90,7 +90,7 @@ func (b *builder) serviceData() {
 	if len(tables)+len(topics) == 0 {
 		return
 	}
-	key := b.kmsKey("service_data", n.ServiceDataKeyAlias(), "Services' DynamoDB tables and SNS topics in "+n.Cluster())
+	key := serviceDataKey // created in storage (data.go), which also encrypts the buckets with it
 	tableOwner, topicOwner := b.serviceDataOwners()
 	for _, t := range tables {
 		svc := tableOwner[t]
@@ -147,7 +147,7 @@ func (b *builder) serviceAccessPolicy(svc *model.Service) []statement {
 		}
 	}
 	if len(tableKey) > 0 {
-		stmts = append(stmts, statement{Sid: "TablesKey", Actions: tableKey, Resources: []string{ref(serviceDataKey, "arn")}, Conditions: []condition{keyVia("dynamodb")}})
+		stmts = append(stmts, statement{Sid: "TablesKey", Actions: tableKey, Refs: []expr{ref(serviceDataKey, "arn")}, Conditions: []condition{keyVia("dynamodb")}})
 	}
 	for i, t := range sortedKeys(svc.AWS.Topics) {
 		decl := svc.AWS.Topics[t]
@@ -157,7 +157,7 @@ func (b *builder) serviceAccessPolicy(svc *model.Service) []statement {
 		}
 	}
 	if len(topicKey) > 0 {
-		stmts = append(stmts, statement{Sid: "TopicsKey", Actions: topicKey, Resources: []string{ref(serviceDataKey, "arn")}, Conditions: []condition{keyVia("sns")}})
+		stmts = append(stmts, statement{Sid: "TopicsKey", Actions: topicKey, Refs: []expr{ref(serviceDataKey, "arn")}, Conditions: []condition{keyVia("sns")}})
 	}
 	for i, id := range sortedKeys(svc.AWS.Email) {
 		st := statement{Sid: fmt.Sprintf("SendEmail%d", i), Actions: sesSendActions, Resources: []string{n.SESIdentityARN(id)}}

@@ -95,6 +95,7 @@ func TestServiceAWSPolicies(t *testing.T) {
 			"reviewed": {
 				"ListBuckets": {[]string{"s3:ListBucket"}, []string{n.BucketARN(n.ServiceBucket("exports"))}, ""},
 				"Objects":     {[]string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, []string{n.BucketARN(n.ServiceBucket("exports")) + "/*"}, ""},
+				"BucketKey":   {[]string{"kms:Decrypt", "kms:GenerateDataKey"}, key, "StringEquals kms:ViaService s3." + env.Region + ".amazonaws.com"},
 				"Table0":      {read, []string{table("orders"), table("orders") + "/index/*"}, ""},
 				"TablesKey":   {[]string{"kms:Decrypt", "kms:DescribeKey"}, key, dynamo},
 				"Reviewed0": {[]string{"dynamodb:GetRecords", "dynamodb:DescribeStream", "s3:Get*"}, []string{

@@ -11,6 +11,7 @@
 //	environments/<env>/terraform/iam.tf.json       roles, policies, Pod Identity, interruption queue
 //	environments/<env>/terraform/data.tf.json      KMS keys, S3 buckets, SQS queues, DynamoDB tables, SNS topics, ECR repositories
 //	environments/<env>/terraform/outputs.tf.json   what humans and CI read back
+//	registry/terraform/{main,ecr,outputs}.tf.json  the central ECR, with aws.registry (registry.go)
 //
 // Every AWS name comes from internal/awsnames and every subnet CIDR from
 // internal/netplan, both computed at compile time: the Kubernetes side uses
@@ -52,13 +53,29 @@ func (e Emitter) Emit(p *model.Platform, out *tree.Tree) error {
 			return fmt.Errorf("terraform: environment %s: %w", env.Name, err)
 		}
 		for _, name := range Files {
-			data, err := tree.JSON(files[name])
+			data, err := encode(files[name])
 			if err != nil {
 				return fmt.Errorf("terraform: environment %s: %s: %w", env.Name, name, err)
 			}
 			if err := out.Add(e.Name(), path.Join(Dir(env.Name), name+".tf.json"), data); err != nil {
 				return err
 			}
+		}
+	}
+	files, err := RegistryModule(p)
+	if err != nil {
+		return fmt.Errorf("terraform: registry: %w", err)
+	}
+	for _, name := range RegistryFiles {
+		if files == nil {
+			break
+		}
+		data, err := encode(files[name])
+		if err != nil {
+			return fmt.Errorf("terraform: registry: %s: %w", name, err)
+		}
+		if err := out.Add(e.Name(), registryPath(name), data); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -110,6 +127,15 @@ func (Emitter) Verify(p *model.Platform, t *tree.Tree) ([]string, error) {
 			problems = append(problems, err.Error())
 		}
 	}
+	if _, ok := awsnames.CentralRegistry(p); ok {
+		files := RegistryModuleFiles(t)
+		checked += len(files)
+		if len(files) == 0 {
+			problems = append(problems, fmt.Sprintf("%s: no Terraform files", RegistryDir))
+		} else if diags := tfcheck.Check(files); diags.HasErrors() {
+			problems = append(problems, tfcheck.Error(diags))
+		}
+	}
 	notes := []string{fmt.Sprintf("terraform: %d files parsed and cross-referenced with hcl/v2; resource arguments are checked against the AWS provider schema only by `terraform validate` after `terraform init`", checked)}
 	if len(problems) > 0 {
 		return notes, fmt.Errorf("terraform: %s", strings.Join(problems, "\nterraform: "))
@@ -118,9 +144,15 @@ func (Emitter) Verify(p *model.Platform, t *tree.Tree) ([]string, error) {
 }
 
 // ModuleFiles returns the .tf.json files of an environment from t.
-func ModuleFiles(t *tree.Tree, env string) []tfcheck.File {
+func ModuleFiles(t *tree.Tree, env string) []tfcheck.File { return moduleFiles(t, Dir(env)) }
+
+// RegistryModuleFiles returns the .tf.json files of the central registry
+// from t.
+func RegistryModuleFiles(t *tree.Tree) []tfcheck.File { return moduleFiles(t, RegistryDir) }
+
+func moduleFiles(t *tree.Tree, dir string) []tfcheck.File {
 	var out []tfcheck.File
-	prefix := Dir(env) + "/"
+	prefix := dir + "/"
 	for _, f := range t.Files() {
 		if strings.HasPrefix(f.Path, prefix) && strings.HasSuffix(f.Path, ".tf.json") {
 			out = append(out, tfcheck.File{Name: f.Path, Data: f.Data})
@@ -152,7 +184,7 @@ const (
 )
 
 // clusterSG is the security group EKS creates for the control plane.
-const clusterSG = "${aws_eks_cluster.main.vpc_config[0].cluster_security_group_id}"
+const clusterSG expr = "${aws_eks_cluster.main.vpc_config[0].cluster_security_group_id}"
 
 func keyAddr(id string) string  { return "aws_kms_key." + id }
 func roleAddr(id string) string { return "aws_iam_role." + id }
@@ -160,8 +192,8 @@ func subnetAddr(s netplan.Subnet) string {
 	return "aws_subnet." + tfName(s.Kind, s.Suffix())
 }
 
-func (b *builder) subnetIDs(kind string) []string {
-	var out []string
+func (b *builder) subnetIDs(kind string) []expr {
+	var out []expr
 	for _, s := range b.layout.Of(kind) {
 		out = append(out, ref(subnetAddr(s), "id"))
 	}

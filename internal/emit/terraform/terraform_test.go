@@ -108,12 +108,18 @@ func TestGolden(t *testing.T) {
 			want = append(want, Dir(env.Name)+"/"+name+".tf.json")
 		}
 	}
+	for _, name := range RegistryFiles { // the example has a central registry
+		want = append(want, RegistryDir+"/"+name+".tf.json")
+	}
 	slices.Sort(want)
 	if !slices.Equal(paths, want) {
 		t.Errorf("files:\n got %v\nwant %v", paths, want)
 	}
 	for _, f := range tr.Files() {
 		env := strings.Split(f.Path, "/")[1]
+		if strings.HasPrefix(f.Path, RegistryDir+"/") {
+			env = "registry"
+		}
 		golden.Check(t, filepath.Join("testdata", env, filepath.Base(f.Path)), f.Data)
 		if !tree.Generated(f.Data) {
 			t.Errorf("%s lacks the generated marker", f.Path)
@@ -154,7 +160,7 @@ func TestHCL(t *testing.T) {
 			"aws_eks_pod_identity_association.vault", "aws_eks_pod_identity_association.svc_checkout",
 			"aws_kms_key.eks_secrets", "aws_kms_key.vault_unseal", "aws_kms_key.backups", "aws_s3_bucket.backups",
 			"aws_s3_bucket_public_access_block.backups", "aws_s3_bucket_versioning.backups", "aws_s3_bucket_lifecycle_configuration.backups",
-			"aws_s3_bucket_server_side_encryption_configuration.backups", "aws_ecr_repository.checkout", "aws_ecr_lifecycle_policy.checkout",
+			"aws_s3_bucket_server_side_encryption_configuration.backups",
 			"output.cluster_name", "output.cluster_endpoint", "output.karpenter_interruption_queue", "output.backup_bucket", "output.pod_identity_role_arns",
 		} {
 			if _, ok := m.Declared[addr]; !ok {
@@ -445,7 +451,7 @@ func TestNamesMatchAWSNames(t *testing.T) {
 			t.Fatal(err)
 		}
 		catalog := awsnames.For(p, env).Catalog(p)
-		if len(catalog) < 20 {
+		if len(catalog) < 15 {
 			t.Fatalf("%s: catalog has only %d names", env.Name, len(catalog))
 		}
 		for _, c := range catalog {
@@ -489,8 +495,16 @@ func TestCrossCheck(t *testing.T) {
 		{"queue: " + n.QueueARN("acme-dev-nope"), `declares no sqs-queue "acme-dev-nope"`},
 		{"bucket: arn:aws:s3:::acme-dev-nope/*", `declares no s3-bucket "acme-dev-nope"`},
 		{"kmsKeyId: alias/acme-dev-nope", `declares no kms-alias "alias/acme-dev-nope"`},
-		{"image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/acme/ghost:1.0", `declares no ecr-repository "acme/ghost"`},
+		// Images: the platform's central registry (its own module declares
+		// the repositories), an external registry the policy lists, and
+		// nothing else (the environment's own ECR included: the example
+		// has one registry).
+		{"image: 444444444444.dkr.ecr.eu-west-1.amazonaws.com/acme/ghost:1.0", `registry/terraform declares no ecr-repository "acme/ghost"`},
 		{"image: " + n.ECRRepositoryURL("checkout") + ":4.1.2", ""},
+		{"image: " + n.ECRRepositoryURL("checkout") + "@sha256:" + strings.Repeat("a", 64), ""},
+		{"image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/vendor/agent:2.0", ""},
+		{"image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/acme/checkout:4.1.2", "refers to image 111111111111.dkr.ecr.eu-west-1.amazonaws.com/acme/checkout in the ECR of account 111111111111, region eu-west-1, which is neither the registry the environment pulls from (444444444444.dkr.ecr.eu-west-1.amazonaws.com) nor listed as external"},
+		{"image: 444444444444.dkr.ecr.us-east-1.amazonaws.com/acme/checkout:4.1.2", "in the ECR of account 444444444444, region us-east-1"},
 		{"settings: {interruptionQueue: " + n.InterruptionQueue() + "}", ""},
 		{"x: arn:aws:dynamodb:eu-west-1:111111111111:table/t", `declares no dynamodb-table "t"`},
 		{"x: " + n.TableARN(n.ServiceTable("products")) + "/index/by-name", ""},
@@ -528,7 +542,7 @@ func TestVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(notes) != 1 || !strings.Contains(notes[0], "18 files parsed") {
+	if len(notes) != 1 || !strings.Contains(notes[0], "21 files parsed") {
 		t.Errorf("notes: %v", notes)
 	}
 
