@@ -62,7 +62,10 @@ func Read(t *tree.Tree, env string) (*Objects, error) {
 				Kind     string `json:"kind"`
 				Metadata Meta   `json:"metadata"`
 			}
-			if err := yaml.Unmarshal(doc, &head); err != nil || head.Kind == "" {
+			if err := yaml.Unmarshal(doc, &head); err != nil {
+				return nil, fmt.Errorf("%s: %w", f.Path, err)
+			}
+			if head.Kind == "" {
 				continue
 			}
 			if w, ok := head.Metadata.Annotations[annotationWave]; ok {

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
+	"cuelang.org/go/cue/errors"
+
 	"github.com/idpgen/idpgen/internal/awsnames"
+	"github.com/idpgen/idpgen/internal/diag"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/tfcheck"
 	"github.com/idpgen/idpgen/internal/tree"
@@ -77,19 +79,41 @@ var (
 // Terraform root module: ARNs (roles, queues, buckets, key aliases, the
 // cluster) in env's account and region, ECR image addresses, KMS aliases,
 // and every name of awsnames' catalog that appears in the YAML.
+//
+// Each problem is located in the model: on the service whose files refer to
+// the name (on its image for an ECR address), or else on the environment.
 func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 	e, ok := p.Environments[env]
 	if !ok {
-		return fmt.Errorf("unknown environment %q", env)
+		return diag.At(p.Src, "environments", "terraform: no environment %q to cross-check", env)
 	}
 	n := awsnames.For(p, e)
 	declared, err := DeclaredNames(ModuleFiles(t, env))
 	if err != nil {
-		return err
+		return diag.At(e.Src, "", "terraform: %v", err)
 	}
-	var problems []string
+	var errs errors.Error
+	seen := map[string]bool{}
+	// problem reports what file says wrong, on the value sel of the
+	// service the file belongs to, or on the environment.
+	problem := func(file, sel, format string, args ...any) {
+		msg := "terraform: " + fmt.Sprintf(format, args...)
+		if seen[file+msg] {
+			return
+		}
+		seen[file+msg] = true
+		if svc := serviceOf(p, env, file); svc != nil {
+			errs = errors.Append(errs, diag.At(svc.Src, sel, "%s", msg))
+			return
+		}
+		errs = errors.Append(errs, diag.At(e.Src, "", "%s", msg))
+	}
 	missing := func(file, what, kind, name string) {
-		problems = append(problems, fmt.Sprintf("%s refers to %s, but %s declares no %s %q", file, what, Dir(env), kind, name))
+		sel := ""
+		if kind == awsnames.KindECRRepository {
+			sel = "image.repository"
+		}
+		problem(file, sel, "%s refers to %s, but %s declares no %s %q", file, what, Dir(env), kind, name)
 	}
 	// Every catalog name, looked up by the whole names a file contains:
 	// one pass over each file instead of one search per name.
@@ -110,11 +134,11 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 				continue // AWS managed policies and access policies
 			}
 			if account != "" && account != e.Account {
-				problems = append(problems, fmt.Sprintf("%s refers to %s in account %s, not the environment's account %s", f.Path, arn, account, e.Account))
+				problem(f.Path, "", "%s refers to %s in account %s, not the environment's account %s", f.Path, arn, account, e.Account)
 				continue
 			}
 			if region != "" && region != e.Region {
-				problems = append(problems, fmt.Sprintf("%s refers to %s in region %s, not the environment's region %s", f.Path, arn, region, e.Region))
+				problem(f.Path, "", "%s refers to %s in region %s, not the environment's region %s", f.Path, arn, region, e.Region)
 				continue
 			}
 			kind, name := "", ""
@@ -130,7 +154,7 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 			case service == "eks" && strings.HasPrefix(resource, "cluster/"):
 				kind, name = awsnames.KindCluster, strings.TrimPrefix(resource, "cluster/")
 			default:
-				problems = append(problems, fmt.Sprintf("%s refers to %s, which the cross-check cannot map to a Terraform resource; refer to it through awsnames and teach CrossCheck its kind", f.Path, arn))
+				problem(f.Path, "", "%s refers to %s, which the cross-check cannot map to a Terraform resource; refer to it through awsnames and teach CrossCheck its kind", f.Path, arn)
 				continue
 			}
 			if name == n.AdminRole(p) || name == n.CIRole(p) {
@@ -159,10 +183,24 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 			}
 		}
 	}
-	slices.Sort(problems)
-	problems = slices.Compact(problems)
-	if len(problems) > 0 {
-		return fmt.Errorf("%s", strings.Join(problems, "\n"))
+	if errs != nil {
+		return errs
+	}
+	return nil
+}
+
+// serviceOf is the service whose files under environments/<env>/ include
+// file (its overlay and its secrets), or nil.
+func serviceOf(p *model.Platform, env, file string) *model.Service {
+	rest, ok := strings.CutPrefix(file, "environments/"+env+"/")
+	if !ok {
+		return nil
+	}
+	for _, dir := range []string{"services/", "secrets/"} {
+		if r, ok := strings.CutPrefix(rest, dir); ok {
+			name, _, _ := strings.Cut(r, "/")
+			return p.Services[name]
+		}
 	}
 	return nil
 }

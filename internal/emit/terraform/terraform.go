@@ -22,7 +22,11 @@ import (
 	"path"
 	"strings"
 
+	"cuelang.org/go/cue/errors"
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/idpgen/idpgen/internal/awsnames"
+	"github.com/idpgen/idpgen/internal/diag"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/netplan"
 	"github.com/idpgen/idpgen/internal/tfcheck"
@@ -90,27 +94,31 @@ func Module(p *model.Platform, env *model.Environment) (map[string]map[string]an
 }
 
 // Verify checks every root module in t with hcl/v2 (see internal/tfcheck)
-// and cross-checks the AWS names Kubernetes objects refer to.
+// and cross-checks the AWS names Kubernetes objects refer to. A problem in
+// the generated HCL has no line in CUE: it is reported on the environment
+// whose module it is in, with the file's own position in the message.
 func (Emitter) Verify(p *model.Platform, t *tree.Tree) ([]string, error) {
-	var problems []string
+	var errs errors.Error
 	checked := 0
 	for _, env := range p.EnvironmentList {
 		files := ModuleFiles(t, env.Name)
 		if len(files) == 0 {
-			problems = append(problems, fmt.Sprintf("%s: no Terraform files", Dir(env.Name)))
+			errs = errors.Append(errs, diag.At(env.Src, "", "terraform: %s: no Terraform files", Dir(env.Name)))
 			continue
 		}
 		checked += len(files)
-		if diags := tfcheck.Check(files); diags.HasErrors() {
-			problems = append(problems, tfcheck.Error(diags))
+		for _, d := range tfcheck.Check(files) {
+			if d.Severity == hcl.DiagError {
+				errs = errors.Append(errs, diag.At(env.Src, "", "terraform: %s", tfcheck.Error(hcl.Diagnostics{d})))
+			}
 		}
 		if err := CrossCheck(p, t, env.Name); err != nil {
-			problems = append(problems, err.Error())
+			errs = errors.Append(errs, errors.Promote(err, ""))
 		}
 	}
 	notes := []string{fmt.Sprintf("terraform: %d files parsed and cross-referenced with hcl/v2; resource arguments are checked against the AWS provider schema only by `terraform validate` after `terraform init`", checked)}
-	if len(problems) > 0 {
-		return notes, fmt.Errorf("terraform: %s", strings.Join(problems, "\nterraform: "))
+	if errs != nil {
+		return notes, errs
 	}
 	return notes, nil
 }
