@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/errors"
@@ -46,7 +47,9 @@ func At(v cue.Value, sel string, format string, args ...any) errors.Error {
 	if p.Err() != nil {
 		// A mistake in the code, not in the platform: still report the
 		// problem, with sel as written, rather than lose it.
-		return &posError{pos: SourcePos(v), path: append(pathOf(v), sel), msg: fmt.Sprintf(format, args...)}
+		cueMu.Lock()
+		defer cueMu.Unlock()
+		return &posError{pos: sourcePos(v), path: append(pathOf(v), sel), msg: fmt.Sprintf(format, args...)}
 	}
 	return AtPath(v, p, format, args...)
 }
@@ -56,6 +59,8 @@ func At(v cue.Value, sel string, format string, args ...any) errors.Error {
 // identifiers quoted (services.api.overrides."prod-use1"), list indexes as
 // plain numbers.
 func AtPath(v cue.Value, sel cue.Path, format string, args ...any) errors.Error {
+	cueMu.Lock()
+	defer cueMu.Unlock()
 	target := v
 	path := pathOf(v)
 	sels := sel.Selectors()
@@ -70,8 +75,13 @@ func AtPath(v cue.Value, sel cue.Path, format string, args ...any) errors.Error 
 			break
 		}
 	}
-	return &posError{pos: SourcePos(target), path: path, msg: fmt.Sprintf(format, args...)}
+	return &posError{pos: sourcePos(target), path: path, msg: fmt.Sprintf(format, args...)}
 }
+
+// cueMu serialises diag's reads of CUE values: cue.Value is not safe for
+// concurrent use (a lookup may finish evaluating a value), and the
+// verifiers run concurrently and report through diag.
+var cueMu sync.Mutex
 
 // Sel builds a path from its parts, none of them parsed: a string is one
 // label (any label, "prod-use1" included), an int a list index, a
@@ -103,6 +113,12 @@ func Label(s string) string { return cue.Str(s).String() }
 // which for a struct is often the schema's pattern constraint; the user's own
 // conjunct comes first in a unification.
 func SourcePos(v cue.Value) token.Pos {
+	cueMu.Lock()
+	defer cueMu.Unlock()
+	return sourcePos(v)
+}
+
+func sourcePos(v cue.Value) token.Pos {
 	if op, args := v.Expr(); op == cue.AndOp {
 		for _, a := range args {
 			if p := a.Pos(); p.IsValid() {
