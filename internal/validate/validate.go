@@ -27,9 +27,10 @@ func Platform(p *model.Platform) error {
 	awsFoundation(p, add) // network.go
 	teams(p, add)
 	addons(p, add)
+	services := &lazySuggester{names: slices.Collect(maps.Keys(p.Services))}
 	for _, svc := range p.ServiceList {
 		if !svc.Invalid {
-			service(p, svc, add)
+			service(p, svc, services, add)
 		}
 	}
 	if errs == nil {
@@ -121,7 +122,7 @@ func reservedNamespace(ns string) bool {
 // platformNamespaces are where the add-ons run.
 var platformNamespaces = []string{"argocd", "vault", "karpenter", "gatekeeper-system", "istio-system", "datadog", "velero", "trivy-system", "external-secrets", "vpa"}
 
-func service(p *model.Platform, svc *model.Service, add func(errors.Error)) {
+func service(p *model.Platform, svc *model.Service, services *lazySuggester, add func(errors.Error)) {
 	at := func(sel, format string, args ...any) { add(diag.At(svc.Src, sel, format, args...)) }
 	// atPath is for paths with labels from the user's data (environment
 	// and variable names), which must not be parsed as CUE syntax.
@@ -200,7 +201,7 @@ func service(p *model.Platform, svc *model.Service, add func(errors.Error)) {
 		case seen[dep]:
 			at(sel, "%q is listed twice", dep)
 		case p.Services[dep] == nil:
-			at(sel, "unknown service %q%s", dep, didYouMean(dep, p.Services))
+			at(sel, "unknown service %q%s", dep, hint(services.suggest(dep)))
 		default:
 			for _, env := range p.EnvironmentList {
 				if svc.Enabled(env.Name) && !p.Services[dep].Enabled(env.Name) {
@@ -267,41 +268,6 @@ func autoscaling(a *model.Autoscaling, svc *model.Service, sel cue.Path, at func
 
 func keys[V any](m map[string]V) string {
 	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
-}
-
-// didYouMean suggests the closest known name, for typos.
-func didYouMean[V any](name string, known map[string]V) string {
-	best, bestDist := "", 3
-	for k := range known {
-		if d := distance(name, k); d < bestDist || d == bestDist && k < best {
-			best, bestDist = k, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// distance is the Levenshtein edit distance.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func cuePath(s string) cue.Path { return cue.ParsePath(s) }
