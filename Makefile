@@ -1,7 +1,12 @@
 # idpgen: the two commands a newcomer needs are `make render` and `make test`.
 GO ?= go
 
-.PHONY: render check test vet lint bench golden
+.PHONY: build render check test vet lint bench golden
+
+## build: build the idpgen binary into bin/idpgen (use it rather than go run,
+## which turns every exit code into 1)
+build:
+	$(GO) build -o bin/idpgen ./cmd/idpgen
 
 ## render: render the example platform into generated/
 render:

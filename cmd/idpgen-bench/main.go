@@ -70,7 +70,9 @@ func run(sizes string, runs int, work string, errorServices int) error {
 			return err
 		}
 		platform := filepath.Join(work, fmt.Sprintf("platform-%dx%d", n, m))
-		out := filepath.Join(work, fmt.Sprintf("generated-%dx%d", n, m))
+		// The output is a scratch render outside the repository: inside it,
+		// idpgen requires --out to be the platform's repo.path.
+		out := filepath.Join(os.TempDir(), "idpgen-bench", fmt.Sprintf("generated-%dx%d", n, m))
 		os.RemoveAll(platform)
 		if err := synth.Write(platform, synth.Options{Services: n, Environments: m}); err != nil {
 			return err

@@ -146,7 +146,7 @@ func (n Names) PodIdentities(p *model.Platform) []PodIdentity {
 		out = append(out, PodIdentity{ID: "vault", Namespace: or(p.Addons.Vault.Namespace, "vault"), ServiceAccount: VaultServiceAccount, Role: n.AddonRole("vault")})
 	}
 	for _, svc := range p.ServiceList {
-		if !svc.Enabled(env) || len(svc.AWS.Queues)+len(svc.AWS.Buckets) == 0 {
+		if !svc.Enabled(env) || !svc.AWS.Any() {
 			continue
 		}
 		out = append(out, PodIdentity{ID: "svc_" + Ident(svc.Name), Namespace: svc.Namespace, ServiceAccount: svc.Name, Role: n.ServiceRole(svc.Name), Service: svc})
@@ -199,6 +199,8 @@ const (
 	KindBucket        = "s3-bucket"
 	KindKMSAlias      = "kms-alias"
 	KindECRRepository = "ecr-repository"
+	KindDynamoDBTable = "dynamodb-table"
+	KindSNSTopic      = "sns-topic"
 	KindTag           = "tag"
 )
 
@@ -228,6 +230,7 @@ func (n Names) Catalog(p *model.Platform) []Named {
 	for _, b := range n.ServiceBuckets(p) {
 		out = append(out, Named{KindBucket, n.ServiceBucket(b)})
 	}
+	out = append(out, n.serviceDataCatalog(p)...)
 	if p.Addons.Velero.In(n.env.Name) {
 		out = append(out, Named{KindBucket, n.BackupBucket()}, Named{KindKMSAlias, n.BackupKeyAlias()})
 	}

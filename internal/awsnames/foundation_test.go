@@ -12,7 +12,8 @@ import (
 func longPlatform() (*model.Platform, *model.Environment) {
 	long := strings.Repeat("a", 40)
 	env := &model.Environment{Name: strings.Repeat("e", 40), Account: "123456789012", Region: "eu-west-1"}
-	svc := &model.Service{Name: strings.Repeat("s", 40), Team: "t", Namespace: "t", AWS: model.ServiceAWS{Queues: []string{strings.Repeat("q", 40)}, Buckets: []string{strings.Repeat("b", 40)}}}
+	svc := &model.Service{Name: strings.Repeat("s", 40), Team: "t", Namespace: "t", AWS: model.ServiceAWS{Queues: []string{strings.Repeat("q", 40)}, Buckets: []string{strings.Repeat("b", 40)},
+		Tables: map[string]model.DynamoDBTable{strings.Repeat("d", 40): {}}, Topics: map[string]model.SNSTopic{strings.Repeat("n", 40): {}}}}
 	p := &model.Platform{Name: long, Environments: map[string]*model.Environment{env.Name: env}, Services: map[string]*model.Service{svc.Name: svc}}
 	p.Addons.Karpenter.Enabled = true
 	p.Addons.Vault.Enabled = true
@@ -25,7 +26,7 @@ func longPlatform() (*model.Platform, *model.Environment) {
 func TestNamesFitAWSLimits(t *testing.T) {
 	p, env := longPlatform()
 	n := For(p, env)
-	limits := map[string]int{KindRole: 64, KindQueue: 80, KindBucket: 63}
+	limits := map[string]int{KindRole: 64, KindQueue: 80, KindBucket: 63, KindDynamoDBTable: 255, KindSNSTopic: 256}
 	seen := map[string]bool{}
 	for _, c := range n.Catalog(p) {
 		if max, ok := limits[c.Kind]; ok && len(c.Name) > max {

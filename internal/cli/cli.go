@@ -164,15 +164,22 @@ policy), validates it, and renders everything Argo CD deploys into generated/.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{ExitUsage, err}
 	})
-	root.AddCommand(newRender(g, stdout, stderr), newDiff(g, stdout, stderr), newVet(g, stdout, stderr), newCharts(g, stdout, stderr), newVersion(stdout))
+	root.AddCommand(newRender(g, stdout, stderr), newDiff(g, stdout, stderr), newVet(g, stdout, stderr), newCharts(g, stdout, stderr), newInit(stdout, stderr), newVersion(stdout))
 	return root
 }
 
 // renderTree loads, validates, renders and verifies the platform (see
 // checked), and plans the write against the output directory.
 func renderTree(g *globalOptions, stderr io.Writer) (*writer.Plan, error) {
+	out, err := checkOut(g.out, g.platform)
+	if err != nil {
+		return nil, err
+	}
 	var plan *writer.Plan
-	_, _, err := checked(g, stderr, func(t *tree.Tree) error {
+	_, _, err = checked(g, stderr, func(p *model.Platform, t *tree.Tree) error {
+		if err := out.checkRepoPath(p.Repo.Path, stderr); err != nil {
+			return err
+		}
 		var err error
 		if plan, err = writer.NewPlan(g.out, t); err != nil {
 			return &exitError{ExitFailure, err}
@@ -188,7 +195,7 @@ func renderTree(g *globalOptions, stderr io.Writer) (*writer.Plan, error) {
 // ExitInvalid; the verifiers' notes go to stderr. alongside, when set, runs
 // while the verifiers do (the writer reading the disk, the other half of a
 // render's time); its error counts only for a valid platform.
-func checked(g *globalOptions, stderr io.Writer, alongside func(*tree.Tree) error) (*model.Platform, *tree.Tree, error) {
+func checked(g *globalOptions, stderr io.Writer, alongside func(*model.Platform, *tree.Tree) error) (*model.Platform, *tree.Tree, error) {
 	p, t, err := render.Platform(g.platform)
 	if err != nil {
 		return nil, nil, g.invalid(stderr, err)
@@ -202,7 +209,7 @@ func checked(g *globalOptions, stderr io.Writer, alongside func(*tree.Tree) erro
 	}()
 	var aerr error
 	if alongside != nil {
-		aerr = alongside(t)
+		aerr = alongside(p, t)
 	}
 	<-done
 	for _, n := range notes {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -55,11 +56,21 @@ func group(path string) string {
 	return "platform"
 }
 
-// objectChange is one Kubernetes object (or non-YAML file) that differs.
+// objectChange is one Kubernetes object, Terraform block or other file
+// that differs.
 type objectChange struct {
-	verb string // added, changed, removed
-	what string // "Deployment shop/storefront" or the file
-	path string
+	verb     string // added, changed, removed
+	what     string // "Deployment shop/storefront", "aws_iam_role.x" or "file"
+	path     string
+	old, new []byte // the object's text, for -u on Terraform blocks
+}
+
+// shown reports whether a change belongs in the diff. The manifest is
+// idpgen's record of the tree (hashes of the other files), so it changes
+// whenever anything does and says nothing of its own; files render never
+// touches are not its changes.
+func shown(c writer.Change) bool {
+	return c.Path != writer.ManifestName && !(c.State == writer.Foreign && c.New == nil)
 }
 
 func printDiff(w io.Writer, plan *writer.Plan, out string, unified bool) {
@@ -69,10 +80,13 @@ func printDiff(w io.Writer, plan *writer.Plan, out string, unified bool) {
 	}
 	groups := map[string][]objectChange{}
 	for _, c := range plan.Changes {
-		if c.State == writer.Foreign && c.New == nil {
-			continue // never touched by render
+		if shown(c) {
+			groups[group(c.Path)] = append(groups[group(c.Path)], objectChanges(c)...)
 		}
-		groups[group(c.Path)] = append(groups[group(c.Path)], objectChanges(c)...)
+	}
+	if len(groups) == 0 {
+		fmt.Fprintf(w, "no changes to objects: only %s/%s, idpgen's record of the tree, differs\n", out, writer.ManifestName)
+		return
 	}
 	names := make([]string, 0, len(groups))
 	for k := range groups {
@@ -89,51 +103,163 @@ func printDiff(w io.Writer, plan *writer.Plan, out string, unified bool) {
 		return
 	}
 	for _, c := range plan.Changes {
-		if c.State == writer.Foreign && c.New == nil {
+		if !shown(c) {
 			continue
 		}
-		from, to := out+"/"+c.Path, out+"/"+c.Path
-		if c.Old == nil {
-			from = "/dev/null"
+		name := out + "/" + c.Path
+		if blocks, ok := terraformChanges(c); ok {
+			// One hunk per Terraform block: a resource reads as a unit,
+			// where a file diff would cut it at arbitrary lines.
+			for _, b := range blocks {
+				printUnified(w, b.old, b.new, name+" "+b.what)
+			}
+			continue
 		}
-		if c.New == nil {
-			to = "/dev/null"
-		}
-		text, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-			A: difflib.SplitLines(string(c.Old)), B: difflib.SplitLines(string(c.New)),
-			FromFile: from, ToFile: to, Context: 3,
-		})
-		fmt.Fprint(w, text)
+		printUnified(w, c.Old, c.New, name)
 	}
 }
 
+// printUnified prints a unified diff of one file or object; nil is absent.
+func printUnified(w io.Writer, old, new []byte, name string) {
+	from, to := name, name
+	if old == nil {
+		from = "/dev/null"
+	}
+	if new == nil {
+		to = "/dev/null"
+	}
+	text, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: lines(old), B: lines(new),
+		FromFile: from, ToFile: to, Context: 3,
+	})
+	fmt.Fprint(w, text)
+}
+
+// lines splits text into lines for difflib, each ending in a newline.
+// (difflib.SplitLines adds an empty line after a final newline, and makes
+// an absent file one empty line.)
+func lines(text []byte) []string {
+	out := strings.SplitAfter(string(text), "\n")
+	if out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	} else {
+		out[len(out)-1] += "\n"
+	}
+	return out
+}
+
 // objectChanges splits a file change into the objects it adds, changes or
-// removes, keyed by kind, namespace and name.
+// removes: Kubernetes objects keyed by kind, namespace and name, Terraform
+// blocks by address.
 func objectChanges(c writer.Change) []objectChange {
+	if blocks, ok := terraformChanges(c); ok {
+		return blocks
+	}
 	oldObjs, okOld := objects(c.Old)
 	newObjs, okNew := objects(c.New)
 	if !okOld || !okNew {
-		verb := map[bool]string{true: "added", false: "changed"}[c.Old == nil]
-		if c.New == nil {
-			verb = "removed"
-		}
-		return []objectChange{{verb, "file", c.Path}}
+		return []objectChange{{verb: fileVerb(c), what: "file", path: c.Path}}
 	}
+	return compare(oldObjs, newObjs, c.Path)
+}
+
+func fileVerb(c writer.Change) string {
+	switch {
+	case c.Old == nil:
+		return "added"
+	case c.New == nil:
+		return "removed"
+	}
+	return "changed"
+}
+
+// compare lists the keys added, changed and removed between two sets of
+// objects.
+func compare(oldObjs, newObjs map[string][]byte, path string) []objectChange {
 	var out []objectChange
 	for _, k := range sortedKeys(newObjs) {
 		switch old, ok := oldObjs[k]; {
 		case !ok:
-			out = append(out, objectChange{"added", k, c.Path})
+			out = append(out, objectChange{"added", k, path, nil, newObjs[k]})
 		case !bytes.Equal(old, newObjs[k]):
-			out = append(out, objectChange{"changed", k, c.Path})
+			out = append(out, objectChange{"changed", k, path, old, newObjs[k]})
 		}
 	}
 	for _, k := range sortedKeys(oldObjs) {
 		if _, ok := newObjs[k]; !ok {
-			out = append(out, objectChange{"removed", k, c.Path})
+			out = append(out, objectChange{"removed", k, path, oldObjs[k], nil})
 		}
 	}
 	return out
+}
+
+// terraformChanges splits a change of a .tf.json file into its blocks;
+// false when it is not one or either side does not parse.
+func terraformChanges(c writer.Change) ([]objectChange, bool) {
+	if !strings.HasSuffix(c.Path, ".tf.json") {
+		return nil, false
+	}
+	oldBlocks, okOld := terraformBlocks(c.Old)
+	newBlocks, okNew := terraformBlocks(c.New)
+	if !okOld || !okNew {
+		return nil, false
+	}
+	return compare(oldBlocks, newBlocks, c.Path), true
+}
+
+// terraformBlocks parses Terraform's JSON syntax into blocks keyed by the
+// address Terraform prints (aws_iam_role.x, data.aws_iam_policy_document.x,
+// module.x, var.x, local.x, output.x), each indented on its own. Blocks of
+// other types (terraform, provider) are one unit each.
+func terraformBlocks(data []byte) (map[string][]byte, bool) {
+	out := map[string][]byte{}
+	if data == nil {
+		return out, true
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, false
+	}
+	for typ, body := range top {
+		if typ == "//" {
+			continue // the generated-file comment
+		}
+		prefix := map[string]string{"data": "data.", "module": "module.", "variable": "var.", "locals": "local.", "output": "output."}[typ]
+		switch {
+		case typ == "resource" || typ == "data":
+			var kinds map[string]map[string]json.RawMessage
+			if err := json.Unmarshal(body, &kinds); err != nil {
+				return nil, false
+			}
+			for kind, named := range kinds {
+				for name, b := range named {
+					out[prefix+kind+"."+name] = indent(b)
+				}
+			}
+		case prefix != "":
+			var named map[string]json.RawMessage
+			if err := json.Unmarshal(body, &named); err != nil {
+				return nil, false
+			}
+			for name, b := range named {
+				out[prefix+name] = indent(b)
+			}
+		default:
+			out[typ] = indent(body)
+		}
+	}
+	return out, true
+}
+
+// indent re-indents a block cut out of an indented file, so that its diff
+// reads like the file.
+func indent(raw json.RawMessage) []byte {
+	var b bytes.Buffer
+	if err := json.Indent(&b, bytes.TrimSpace(raw), "", "  "); err != nil {
+		return raw
+	}
+	b.WriteByte('\n')
+	return b.Bytes()
 }
 
 // objects parses a YAML stream into objects keyed "Kind namespace/name".

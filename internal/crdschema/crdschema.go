@@ -35,6 +35,14 @@ import (
 const (
 	ArgoCD          = "github.com/argoproj/argo-cd/v3"
 	ExternalSecrets = "github.com/external-secrets/external-secrets"
+	// Modules pinned only for their Helm charts.
+	Gatekeeper    = "github.com/open-policy-agent/gatekeeper/v3"
+	Karpenter     = "github.com/aws/karpenter-provider-aws"
+	MetricsServer = "sigs.k8s.io/metrics-server"
+	Istio         = "istio.io/istio"
+	VPA           = "k8s.io/autoscaler/vertical-pod-autoscaler"
+	Vault         = "github.com/hashicorp/vault-helm"
+	Velero        = "github.com/vmware-tanzu/helm-charts"
 )
 
 // PinnedVersion returns the version of module in pin/go.mod.

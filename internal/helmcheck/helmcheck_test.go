@@ -66,3 +66,39 @@ func TestFind(t *testing.T) {
 		t.Error("found a chart that is not there")
 	}
 }
+
+// Unread finds exactly the keys no template reads, whatever their value,
+// and down to the leaves of maps and lists of maps.
+func TestUnread(t *testing.T) {
+	p, ok := helmcheck.Finder{Dirs: []string{"testdata/charts"}}.Find("reads", "0.1.0")
+	if !ok {
+		t.Fatal("fixture chart reads 0.1.0 not found")
+	}
+	for _, tc := range []struct {
+		name, values string
+		want         []string
+	}{
+		// replicas equals the chart's default: still read.
+		{"all read", "replicas: 1\ntls: true\npdb: {enabled: true, maxUnavailable: 1}\n", nil},
+		{"top-level typo", "replica: 2\nreplicas: 2\n", []string{"replica"}},
+		// Read only when pdb.enabled is true: unread while it is false.
+		{"conditionally read", "pdb: {enabled: false, maxUnavailable: 1}\n", []string{"pdb.maxUnavailable"}},
+		{"nested and quoted keys", "annotations: {a.b/c: x}\nlabels: {app.kubernetes.io/part-of: x}\nsettings: {clusterName: x}\n", []string{`labels["app.kubernetes.io/part-of"]`, "settings.clusterName"}},
+		{"lists of maps", "containers: [{name: app, args: [--a], image: x}]\n", []string{"containers[0].image"}},
+		// A template that fails on the changed value reads it.
+		{"failing template", "tls: true\n", nil},
+		// owner is only written next to a random token: that template is
+		// not compared, so owner cannot be shown to be read.
+		{"unstable template", "owner: team-a\n", []string{"owner"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := helmcheck.Unread(helmcheck.Input{ChartPath: p, Values: []byte(tc.values), Release: "rel", Namespace: "ns", KubeVersion: "1.35"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("unread = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

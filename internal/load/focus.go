@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -13,6 +14,7 @@ import (
 	"cuelang.org/go/cue/token"
 
 	"github.com/idpgen/idpgen/internal/diag"
+	"github.com/idpgen/idpgen/internal/suggest"
 )
 
 // focuser rewrites CUE's evaluation errors for the person who wrote the
@@ -163,11 +165,38 @@ func (f *focuser) reposition(e errors.Error) errors.Error {
 		also = append(also, constraint)
 	}
 	format, args := e.Msg()
-	if format == "incomplete value %v" {
+	switch format {
+	case "incomplete value %v":
 		// A required field nobody set: say so in the user's terms.
 		format = "no value given; expected %v"
+	case "field not allowed":
+		if path := e.Path(); len(path) > 0 {
+			if s := suggest.Closest(path[len(path)-1], modelFieldsAt(path[:len(path)-1])); s != "" {
+				format, args = "field not allowed; did you mean %q?", []any{s}
+			}
+		}
 	}
-	return diag.Also(diag.New(user[0], e.Path(), format, args...), also...)
+	return diag.Also(diag.New(user[0], e.Path(), format, shorten(args)...), also...)
+}
+
+// maxArg is how much of a value an error quotes: a 1 MiB description is
+// wrong because of its length, which the error says, not its content.
+const maxArg = 200
+
+func shorten(args []any) []any {
+	out := slices.Clone(args)
+	for i, a := range out {
+		s := fmt.Sprint(a)
+		if len(s) <= maxArg {
+			continue
+		}
+		cut := maxArg
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		out[i] = fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
+	}
+	return out
 }
 
 func (f *focuser) enclosing(path []string) token.Pos {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -33,6 +34,9 @@ func Platform(dir string) (*model.Platform, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFiles(abs); err != nil {
+		return nil, err
+	}
 	// Loading "." from the platform's directory finds the CUE module above
 	// it, wherever the command runs from.
 	insts := load.Instances([]string{"."}, &load.Config{Dir: abs})
@@ -43,6 +47,9 @@ func Platform(dir string) (*model.Platform, error) {
 	if inst.Err != nil {
 		return nil, inst.Err
 	}
+	if err := excludedFiles(inst); err != nil {
+		return nil, err
+	}
 	if err := checkEmbedsSchema(inst); err != nil {
 		return nil, err
 	}
@@ -52,10 +59,18 @@ func Platform(dir string) (*model.Platform, error) {
 
 	v := cuecontext.New().BuildInstance(inst)
 	if err := v.Validate(cue.Concrete(true)); err != nil {
-		err = errors.Append(dupErr, errors.Promote(newFocuser(inst, v).focus(err), "validate"))
+		focused := errors.Promote(newFocuser(inst, v).focus(err), "validate")
+		reported := map[string]bool{}
+		for _, e := range errors.Errors(focused) {
+			reported[strings.Join(e.Path(), ".")] = true
+		}
+		err = errors.Append(errors.Append(dupErr, focused), unknownFields(v, reported))
 		// Still hand back what decodes, so the cross checks can report in
 		// the same run; callers must not render it.
 		return partial(v), err
+	}
+	if unknown := unknownFields(v, nil); unknown != nil {
+		return partial(v), errors.Append(dupErr, unknown)
 	}
 	if dupErr != nil {
 		return nil, dupErr

@@ -214,6 +214,9 @@ type Service struct {
 	} `json:"disruption"`
 	Overrides map[string]Override `json:"overrides"`
 
+	WritablePaths       []WritablePath `json:"writablePaths"`       // see workload.go
+	SingleReplicaInProd bool           `json:"singleReplicaInProd"` // see workload.go
+
 	Src cue.Value `json:"-"`
 	// Invalid marks a service whose CUE has errors, in a model loaded only
 	// so that the cross checks can run on everything else: it has nothing
@@ -268,6 +271,7 @@ type Probe struct {
 	} `json:"http,omitempty"`
 	Exec                []string `json:"exec,omitempty"`
 	PeriodSeconds       int32    `json:"periodSeconds"`
+	TimeoutSeconds      int32    `json:"timeoutSeconds"`
 	FailureThreshold    int32    `json:"failureThreshold"`
 	InitialDelaySeconds int32    `json:"initialDelaySeconds"`
 }
@@ -296,8 +300,59 @@ type Storage struct {
 
 // ServiceAWS declares AWS resources a service uses.
 type ServiceAWS struct {
-	Queues  []string `json:"queues"`
-	Buckets []string `json:"buckets"`
+	Queues         []string                 `json:"queues"`
+	Buckets        []string                 `json:"buckets"`
+	Tables         map[string]DynamoDBTable `json:"tables"`
+	Topics         map[string]SNSTopic      `json:"topics"`
+	Email          map[string]SESSending    `json:"email"`
+	SecretsManager []string                 `json:"secretsManager"`
+	Statements     []IAMStatement           `json:"statements"`
+}
+
+// Any reports whether the service declares any AWS access (and so gets a
+// role).
+func (a ServiceAWS) Any() bool {
+	return len(a.Queues)+len(a.Buckets)+len(a.Tables)+len(a.Topics)+len(a.Email)+len(a.SecretsManager)+len(a.Statements) > 0
+}
+
+// Access levels of tables and topics.
+const (
+	AccessRead             = "read"
+	AccessWrite            = "write"
+	AccessReadWrite        = "readwrite"
+	AccessPublish          = "publish"
+	AccessSubscribe        = "subscribe"
+	AccessPublishSubscribe = "publishsubscribe"
+)
+
+// DynamoDBTable is a table a service uses.
+type DynamoDBTable struct {
+	Access       string       `json:"access"`
+	PartitionKey DynamoDBKey  `json:"partitionKey"`
+	SortKey      *DynamoDBKey `json:"sortKey,omitempty"`
+}
+
+// DynamoDBKey is a key attribute of a table.
+type DynamoDBKey struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// SNSTopic is a topic a service uses.
+type SNSTopic struct {
+	Access string `json:"access"`
+}
+
+// SESSending lets a service send from an SES identity.
+type SESSending struct {
+	From []string `json:"from"`
+}
+
+// IAMStatement is a reviewed extra statement of a service's role.
+type IAMStatement struct {
+	Reason    string   `json:"reason"`
+	Actions   []string `json:"actions"`
+	Resources []string `json:"resources"`
 }
 
 // Override is what an environment may change about a service. A nil field

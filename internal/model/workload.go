@@ -1,6 +1,10 @@
 package model
 
-import "maps"
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+)
 
 // Workload is a service as it runs in one environment: the service's
 // settings with that environment's override applied and defaults resolved.
@@ -96,3 +100,40 @@ func set[T any](dst *T, v *T) {
 		*dst = *v
 	}
 }
+
+// DefaultWritableSizeMiB bounds a writable path that sets no size limit
+// (the schema documents it): the same as /tmp.
+const DefaultWritableSizeMiB = 256
+
+// WritablePath is a directory the container may write to, backed by an
+// emptyDir volume. The schema accepts a bare path or {path, sizeLimitMiB}.
+type WritablePath struct {
+	Path         string `json:"path"`
+	SizeLimitMiB int    `json:"sizeLimitMiB"`
+}
+
+// UnmarshalJSON reads either form and applies the default size limit, so
+// that the rest of idpgen sees one shape.
+func (w *WritablePath) UnmarshalJSON(data []byte) error {
+	var path string
+	if err := json.Unmarshal(data, &path); err == nil {
+		*w = WritablePath{Path: path, SizeLimitMiB: DefaultWritableSizeMiB}
+		return nil
+	}
+	var full struct {
+		Path         string `json:"path"`
+		SizeLimitMiB *int   `json:"sizeLimitMiB"`
+	}
+	if err := json.Unmarshal(data, &full); err != nil {
+		return fmt.Errorf("writable path: expected a path or {path, sizeLimitMiB}: %w", err)
+	}
+	*w = WritablePath{Path: full.Path, SizeLimitMiB: DefaultWritableSizeMiB}
+	if full.SizeLimitMiB != nil {
+		w.SizeLimitMiB = *full.SizeLimitMiB
+	}
+	return nil
+}
+
+// MinPodsInProd is the fewest pods a service may run in a prod environment
+// unless it sets SingleReplicaInProd.
+const MinPodsInProd = 2

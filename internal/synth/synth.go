@@ -102,7 +102,7 @@ func service(b *strings.Builder, i int, o Options) {
 		b.WriteString("\t\tkind: \"worker\"\n\t\tprobes: liveness: exec: [\"/app\", \"health\"]\n")
 		fmt.Fprintf(b, "\t\tsecrets: QUEUE_TOKEN: {path: \"kv/data/svc-%d\", key: \"token\"}\n", i)
 	case i%13 == 12:
-		b.WriteString("\t\tkind: \"stateful\"\n\t\tports: [{name: \"db\", port: 5432}]\n\t\tprobes: liveness: exec: [\"pg_isready\"]\n\t\tstorage: sizeGiB: 20\n\t\treplicas: 1\n")
+		b.WriteString("\t\tkind: \"stateful\"\n\t\tports: [{name: \"db\", port: 5432}]\n\t\tprobes: liveness: exec: [\"pg_isready\"]\n\t\tstorage: sizeGiB: 20\n\t\treplicas: 1\n\t\tsingleReplicaInProd: true\n\t\twritablePaths: [\"/var/run/postgresql\"]\n")
 	default:
 		b.WriteString("\t\tports: [{name: \"http\", port: 8080}]\n")
 		if i%3 == 0 {

@@ -106,8 +106,8 @@ func (t *Tree) Get(p string) (File, bool) {
 }
 
 // YAML encodes objects as a multi-document YAML file headed by the marker.
-// Keys are sorted (sigs.k8s.io/yaml goes through JSON), and an empty
-// "status" left by the k8s.io/api types is dropped.
+// Keys are sorted (sigs.k8s.io/yaml goes through JSON), and the status
+// stubs left by the k8s.io/api types are dropped (see dropServerFields).
 func YAML(objs ...any) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString("# " + Marker + "\n")
@@ -140,11 +140,50 @@ func yamlDoc(o any) ([]byte, error) {
 		return nil, err
 	}
 	if obj, ok := m.(map[string]any); ok {
-		if s, ok := obj["status"].(map[string]any); ok && len(s) == 0 {
-			delete(obj, "status")
-		}
+		dropServerFields(obj)
 	}
 	return yaml.Marshal(toYAML(m))
+}
+
+// dropServerFields removes what the k8s.io/api Go types write although
+// only the API server fills it: the status of a Kubernetes object (the
+// types serialise zero-valued, non-omitempty status fields such as
+// `status: {loadBalancer: {}}` or a PodDisruptionBudget's counters) and a
+// null creationTimestamp, at the top and in the object templates a
+// workload embeds (volume claim templates, the pod template). Only
+// documents that are Kubernetes objects (apiVersion and kind) are touched:
+// a Helm values file may legitimately carry a "status" key.
+func dropServerFields(obj map[string]any) {
+	if _, ok := obj["apiVersion"].(string); !ok {
+		return
+	}
+	if _, ok := obj["kind"].(string); !ok {
+		return
+	}
+	stripObject(obj)
+	spec, _ := obj["spec"].(map[string]any)
+	if spec == nil {
+		return
+	}
+	if tmpl, ok := spec["template"].(map[string]any); ok {
+		stripObject(tmpl)
+	}
+	if claims, ok := spec["volumeClaimTemplates"].([]any); ok {
+		for _, c := range claims {
+			if c, ok := c.(map[string]any); ok {
+				stripObject(c)
+			}
+		}
+	}
+}
+
+func stripObject(obj map[string]any) {
+	delete(obj, "status")
+	if md, ok := obj["metadata"].(map[string]any); ok {
+		if ts, ok := md["creationTimestamp"]; ok && ts == nil {
+			delete(md, "creationTimestamp")
+		}
+	}
 }
 
 // toYAML turns a decoded JSON value into what the YAML encoder writes the

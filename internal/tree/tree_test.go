@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -41,6 +42,50 @@ func TestYAMLMatchesSigsYAML(t *testing.T) {
 		if string(got) != wantS {
 			t.Errorf("got:\n%s\nsigs.k8s.io/yaml:\n%s", got, wantS)
 		}
+	}
+}
+
+// The API server's fields never reach a committed file: no status (the
+// k8s.io/api types write zero-valued status structs and counters) and no
+// null creationTimestamp, in the object or in the templates it embeds.
+// A document that is not a Kubernetes object keeps its "status" key.
+func TestYAMLDropsServerFields(t *testing.T) {
+	objs := []any{
+		&appsv1.StatefulSet{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
+			ObjectMeta: metav1.ObjectMeta{Name: "db"},
+			Spec: appsv1.StatefulSetSpec{VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{
+				ObjectMeta: metav1.ObjectMeta{Name: "data"},
+			}}},
+		},
+		&corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"}, ObjectMeta: metav1.ObjectMeta{Name: "api"}},
+		&policyv1.PodDisruptionBudget{TypeMeta: metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"}, ObjectMeta: metav1.ObjectMeta{Name: "api"}},
+		map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "x", "creationTimestamp": nil}, "status": map[string]any{"phase": "Running"},
+			"spec": map[string]any{"template": map[string]any{"metadata": map[string]any{"creationTimestamp": nil}, "status": map[string]any{}}}},
+	}
+	for _, o := range objs {
+		raw, err := sigsyaml.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := yamlDoc(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(got), "status") || strings.Contains(string(got), "creationTimestamp") {
+			t.Errorf("server fields left in:\n%s", got)
+		}
+		if !strings.Contains(string(raw), "status") {
+			t.Errorf("the test object has no status to drop:\n%s", raw)
+		}
+	}
+	values := map[string]any{"status": map[string]any{"enabled": true}}
+	got, err := yamlDoc(values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got), "status:") {
+		t.Errorf("a values document lost its status key:\n%s", got)
 	}
 }
 
@@ -95,11 +140,11 @@ func TestFilesAreSortedWhateverTheOrderOfAdds(t *testing.T) {
 }
 
 func TestEncodersStampTheMarker(t *testing.T) {
-	y, err := YAML(map[string]any{"kind": "A", "status": map[string]any{}, "n": 3, "f": 1.5, "s": "08"}, map[string]any{"kind": "B"})
+	y, err := YAML(map[string]any{"apiVersion": "v1", "kind": "A", "status": map[string]any{}, "n": 3, "f": 1.5, "s": "08"}, map[string]any{"kind": "B"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "# " + Marker + "\nf: 1.5\nkind: A\n\"n\": 3\ns: \"08\"\n---\nkind: B\n"
+	want := "# " + Marker + "\napiVersion: v1\nf: 1.5\nkind: A\n\"n\": 3\ns: \"08\"\n---\nkind: B\n"
 	if string(y) != want {
 		t.Errorf("YAML:\n%s\nwant:\n%s", y, want)
 	}

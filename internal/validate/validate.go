@@ -17,6 +17,7 @@ import (
 	"github.com/idpgen/idpgen/internal/diag"
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
 	"github.com/idpgen/idpgen/internal/model"
+	"github.com/idpgen/idpgen/internal/suggest"
 )
 
 // Platform returns every problem found, or nil.
@@ -26,11 +27,14 @@ func Platform(p *model.Platform) error {
 	environments(p, add)
 	awsFoundation(p, add) // network.go
 	teams(p, add)
+	labelValues(p, add) // workload.go
 	addons(p, add)
+	serviceAWS(p, add) // serviceaws.go
 	services := &lazySuggester{names: slices.Collect(maps.Keys(p.Services))}
 	for _, svc := range p.ServiceList {
 		if !svc.Invalid {
 			service(p, svc, services, add)
+			workload(p, svc, add) // workload.go
 		}
 	}
 	if errs == nil {
@@ -131,7 +135,11 @@ func service(p *model.Platform, svc *model.Service, services *lazySuggester, add
 	team, ok := p.Teams[svc.Team]
 	switch {
 	case !ok:
-		at("team", "unknown team %q; expected one of: %s", svc.Team, keys(p.Teams))
+		if s := suggest.Closest(svc.Team, slices.Collect(maps.Keys(p.Teams))); s != "" {
+			at("team", "unknown team %q; did you mean %q?", svc.Team, s)
+		} else {
+			at("team", "unknown team %q; expected one of: %s", svc.Team, keys(p.Teams))
+		}
 	case !slices.Contains(team.Namespaces, svc.Namespace):
 		at("namespace", "namespace %q does not belong to team %q; expected one of: %s", svc.Namespace, team.Name, strings.Join(team.Namespaces, ", "))
 	}

@@ -71,7 +71,13 @@ func (v valuesFor) values(r Release) (M, error) {
 			"validatingWebhookFailurePolicy": tier(env, "Fail", "Ignore"),
 			"logDenies":                      true,
 			"enableK8sNativeValidation":      true,
-			"exemptNamespaces":               []string{r.Namespace},
+			// The chart (3.23) passes controllerManager.exemptNamespaces
+			// as --exempt-namespace to both the controller manager and the
+			// audit Deployment; there is no audit-specific key. The
+			// controller manager exempts the release namespace on its own,
+			// the audit pod (which also generates the ValidatingAdmission-
+			// Policies, excluding exempt namespaces) only through this list.
+			"controllerManager": M{"exemptNamespaces": []string{r.Namespace}},
 		}, nil
 	case model.AddonIstio:
 		return v.istio(r), nil

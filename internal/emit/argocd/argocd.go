@@ -23,7 +23,9 @@ package argocd
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/idpgen/idpgen/internal/emit/addons"
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
@@ -233,7 +235,7 @@ func (b builder) projects() []any {
 				Roles: []ProjectRole{{
 					Name:        "team",
 					Description: "Members of " + t.SSOGroup + " see, sync and operate their Applications.",
-					Groups:      []string{t.SSOGroup},
+					Groups:      RoleGroups(t),
 					// Argo CD v3: sub-resource actions need their own grants.
 					Policies: []string{
 						fmt.Sprintf("p, %s, applications, get, %s, allow", role, scope),
@@ -442,4 +444,18 @@ func (b builder) applicationSets() []any {
 		})
 	}
 	return out
+}
+
+// RoleGroups are the IdP groups of a team's AppProject role: its ssoGroup
+// and those of its owners that are group names. Owners that are emails are
+// left out: Argo CD matches project roles against the token's groups claim
+// (its RBAC scopes are [groups]), so an email would never match anyone.
+func RoleGroups(t *model.Team) []string {
+	groups := []string{t.SSOGroup}
+	for _, o := range t.Owners {
+		if !strings.Contains(o, "@") && !slices.Contains(groups, o) {
+			groups = append(groups, o)
+		}
+	}
+	return groups
 }

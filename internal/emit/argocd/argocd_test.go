@@ -108,8 +108,12 @@ func TestProjectsAllowDestinations(t *testing.T) {
 		if len(shop.Spec.ClusterResourceWhitelist) != 0 || len(shop.Spec.ClusterResourceBlacklist) == 0 {
 			t.Errorf("%s: project shop does not deny cluster-scoped resources", env.Name)
 		}
-		if g := shop.Spec.Roles[0].Groups; !slices.Equal(g, []string{p.Teams["shop"].SSOGroup}) {
-			t.Errorf("%s: shop role groups = %v", env.Name, g)
+		// A team's role is its ssoGroup plus the owners that are IdP
+		// groups; owners that are emails cannot match a groups claim.
+		for team, want := range map[string][]string{"shop": {"team-shop"}, "payments": {"team-payments", "payments-oncall"}} {
+			if g := o.Projects[team].Spec.Roles[0].Groups; !slices.Equal(g, want) {
+				t.Errorf("%s: %s role groups = %v, want %v", env.Name, team, g, want)
+			}
 		}
 	}
 }

@@ -13,15 +13,16 @@
 package kustomize
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"path"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/util/validation"
 	kusttypes "sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 
@@ -216,6 +217,16 @@ func (e Emitter) overlay(p *model.Platform, svc *model.Service, kind string, w m
 		k.Patches = append(k.Patches, kusttypes.Patch{Target: target,
 			Patch: fmt.Sprintf(`[{"op": "replace", "path": "/spec/volumeClaimTemplates/0/spec/resources/requests/storage", "value": %q}]`, size.String())})
 	}
+	if env.Prod() && w.Replicas >= model.MinPodsInProd {
+		// Prod must survive a zone (and so a node) loss: the soft zone
+		// spread of the base becomes a hard one.
+		zone, err := json.Marshal(hardZoneSpread(svc, env.Network.AvailabilityZones))
+		if err != nil {
+			return err
+		}
+		k.Patches = append(k.Patches, kusttypes.Patch{Target: target,
+			Patch: fmt.Sprintf(`[{"op": "replace", "path": "/spec/template/spec/topologySpreadConstraints/0", "value": %s}]`, zone)})
+	}
 	dir.add("kustomization.yaml", k)
 	return dir.err
 }
@@ -224,13 +235,10 @@ func resID(group, version, kind, name string) resid.ResId {
 	return resid.ResId{Gvk: resid.Gvk{Group: group, Version: version, Kind: kind}, Name: name}
 }
 
-// labelValue is what Kubernetes accepts as a label value.
-var labelValue = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
-
 // versionLabel is the app.kubernetes.io/version of an image: its tag when
 // that is a valid label value (a digest-pinned image has no version label).
 func versionLabel(img model.Image) string {
-	if img.Digest != "" || len(img.Tag) > 63 || !labelValue.MatchString(img.Tag) {
+	if img.Digest != "" || len(validation.IsValidLabelValue(img.Tag)) > 0 {
 		return ""
 	}
 	return img.Tag

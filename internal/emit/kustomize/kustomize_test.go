@@ -2,10 +2,15 @@ package kustomize_test
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
 	"testing"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/load"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -13,6 +18,10 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
@@ -118,14 +127,21 @@ func TestEveryOverlayBuildsIntoValidObjects(t *testing.T) {
 				var hpa *autoscalingv2.HorizontalPodAutoscaler
 				for _, o := range objs {
 					typed := decodeStrict(t, o)
+					checkLabelsAndAnnotations(t, o)
 					kinds = append(kinds, o["kind"].(string))
 					switch x := typed.(type) {
 					case *appsv1.Deployment:
 						pod, replicas = &x.Spec.Template, x.Spec.Replicas
-						checkMeta(t, svc, env, w, x.Namespace, x.Labels)
+						checkMeta(t, p, svc, env, w, x.ObjectMeta)
+						if !slices.Equal(slices.Sorted(maps.Keys(x.Spec.Selector.MatchLabels)), []string{kustomize.LabelName}) {
+							t.Errorf("selector %v: it must stay app.kubernetes.io/name alone (selectors are immutable)", x.Spec.Selector.MatchLabels)
+						}
 					case *appsv1.StatefulSet:
 						pod, replicas = &x.Spec.Template, x.Spec.Replicas
-						checkMeta(t, svc, env, w, x.Namespace, x.Labels)
+						checkMeta(t, p, svc, env, w, x.ObjectMeta)
+						if !slices.Equal(slices.Sorted(maps.Keys(x.Spec.Selector.MatchLabels)), []string{kustomize.LabelName}) {
+							t.Errorf("selector %v: it must stay app.kubernetes.io/name alone (selectors are immutable)", x.Spec.Selector.MatchLabels)
+						}
 						got := x.Spec.VolumeClaimTemplates[0].Spec.Resources.Requests[corev1.ResourceStorage]
 						if want := resource.MustParse(fmt.Sprintf("%dGi", w.StorageGiB)); got.Cmp(want) != 0 {
 							t.Errorf("volume size = %s, want %s", got.String(), want.String())
@@ -176,13 +192,18 @@ func TestEveryOverlayBuildsIntoValidObjects(t *testing.T) {
 	}
 }
 
-func checkMeta(t *testing.T, svc *model.Service, env *model.Environment, w model.Workload, ns string, labels map[string]string) {
+func checkMeta(t *testing.T, p *model.Platform, svc *model.Service, env *model.Environment, w model.Workload, m metav1.ObjectMeta) {
 	t.Helper()
-	if ns != svc.Namespace {
-		t.Errorf("namespace = %q, want %q", ns, svc.Namespace)
+	if m.Namespace != svc.Namespace {
+		t.Errorf("namespace = %q, want %q", m.Namespace, svc.Namespace)
 	}
+	if got, want := m.Annotations[kustomize.AnnotationOwners], strings.Join(p.Teams[svc.Team].Owners, ","); got != want || got == "" {
+		t.Errorf("owners annotation = %q, want %q", got, want)
+	}
+	labels := m.Labels
 	want := map[string]string{
 		kustomize.LabelName:            svc.Name,
+		kustomize.LabelInstance:        svc.Name,
 		kustomize.LabelTeam:            svc.Team,
 		kustomize.LabelEnvironment:     env.Name,
 		"app.kubernetes.io/managed-by": "idpgen",
@@ -217,12 +238,9 @@ func checkPod(t *testing.T, svc *model.Service, w model.Workload, pod *corev1.Po
 	if spec.HostNetwork || spec.HostPID || spec.HostIPC {
 		t.Error("pod uses host namespaces")
 	}
-	var zone bool
-	for _, c := range spec.TopologySpreadConstraints {
-		zone = zone || c.TopologyKey == "topology.kubernetes.io/zone"
-	}
-	if !zone {
-		t.Error("no zone topology spread")
+	checkSpread(t, w, spec.TopologySpreadConstraints)
+	if pod.Labels[kustomize.LabelInstance] != svc.Name {
+		t.Errorf("pod template instance label = %q", pod.Labels[kustomize.LabelInstance])
 	}
 	if len(spec.Containers) != 1 {
 		t.Fatalf("%d containers", len(spec.Containers))
@@ -264,6 +282,15 @@ func checkPod(t *testing.T, svc *model.Service, w model.Workload, pod *corev1.Po
 	if svc.Kind == model.KindWeb && c.ReadinessProbe == nil {
 		t.Error("web service without readiness probe")
 	}
+	// Liveness is more tolerant than readiness: a busy pod leaves the
+	// endpoints long before it would be restarted.
+	if l, r := c.LivenessProbe, c.ReadinessProbe; l != nil && r != nil {
+		if l.PeriodSeconds*l.FailureThreshold <= r.PeriodSeconds*r.FailureThreshold || l.TimeoutSeconds < r.TimeoutSeconds {
+			t.Errorf("liveness (every %ds, %d failures, %ds timeout) is not more tolerant than readiness (every %ds, %d failures, %ds timeout)",
+				l.PeriodSeconds, l.FailureThreshold, l.TimeoutSeconds, r.PeriodSeconds, r.FailureThreshold, r.TimeoutSeconds)
+		}
+	}
+	checkWritable(t, svc, spec, c)
 	env := map[string]corev1.EnvVar{}
 	for _, e := range c.Env {
 		env[e.Name] = e
@@ -294,6 +321,7 @@ func TestEnvironmentBuildsWithNamespaces(t *testing.T) {
 		workloads := 0
 		var classes []*storagev1.StorageClass
 		for _, o := range objs {
+			checkLabelsAndAnnotations(t, o)
 			switch x := decodeStrict(t, o).(type) {
 			case *corev1.Namespace:
 				namespaces[x.Name] = x
@@ -364,5 +392,177 @@ func TestOverrideInheritsUnsetFields(t *testing.T) {
 	worker := p.Services["order-worker"].In(p.Environments["dev"])
 	if worker.Env["LOG_LEVEL"] != "debug" {
 		t.Errorf("dev order-worker env = %v", worker.Env)
+	}
+}
+
+// checkSpread: a prod workload of two pods or more is spread hard over
+// zones (at least two), every other one softly; nodes are always spread
+// softly.
+func checkSpread(t *testing.T, w model.Workload, cs []corev1.TopologySpreadConstraint) {
+	t.Helper()
+	hard := w.Environment.Prod() && w.Replicas >= 2
+	var zone, host *corev1.TopologySpreadConstraint
+	for i, c := range cs {
+		switch c.TopologyKey {
+		case "topology.kubernetes.io/zone":
+			zone = &cs[i]
+		case "kubernetes.io/hostname":
+			host = &cs[i]
+		}
+	}
+	if zone == nil || host == nil {
+		t.Fatalf("spread constraints %+v lack zone or hostname", cs)
+	}
+	if host.WhenUnsatisfiable != corev1.ScheduleAnyway {
+		t.Errorf("hostname spread is %s", host.WhenUnsatisfiable)
+	}
+	if zone.LabelSelector == nil || zone.LabelSelector.MatchLabels[kustomize.LabelName] != w.Service.Name {
+		t.Errorf("zone spread selects %v", zone.LabelSelector)
+	}
+	switch {
+	case hard && (zone.WhenUnsatisfiable != corev1.DoNotSchedule || zone.MinDomains == nil || *zone.MinDomains != 2):
+		t.Errorf("%d pods in %s: zone spread %s, minDomains %v; want DoNotSchedule over at least 2 zones", w.Replicas, w.Environment.Name, zone.WhenUnsatisfiable, zone.MinDomains)
+	case !hard && (zone.WhenUnsatisfiable != corev1.ScheduleAnyway || zone.MinDomains != nil):
+		t.Errorf("%d pods in %s: zone spread %s, minDomains %v; want ScheduleAnyway", w.Replicas, w.Environment.Name, zone.WhenUnsatisfiable, zone.MinDomains)
+	}
+}
+
+// checkWritable: every writable path is an emptyDir mount with its size
+// limit, beside /tmp (and the data volume), and the root stays read-only.
+func checkWritable(t *testing.T, svc *model.Service, spec corev1.PodSpec, c corev1.Container) {
+	t.Helper()
+	volumes := map[string]corev1.Volume{}
+	for _, v := range spec.Volumes {
+		volumes[v.Name] = v
+	}
+	mounts := map[string]string{}
+	for _, m := range c.VolumeMounts {
+		if _, dup := mounts[m.MountPath]; dup {
+			t.Errorf("%s is mounted twice", m.MountPath)
+		}
+		mounts[m.MountPath] = m.Name
+	}
+	want := map[string]int{"/tmp": 256}
+	for _, w := range svc.WritablePaths {
+		want[w.Path] = w.SizeLimitMiB
+	}
+	for p, mib := range want {
+		v, ok := volumes[mounts[p]]
+		if !ok || v.EmptyDir == nil || v.EmptyDir.SizeLimit == nil || v.EmptyDir.SizeLimit.Value() != int64(mib)<<20 {
+			t.Errorf("%s: mount %q, volume %+v; want an emptyDir of %d MiB", p, mounts[p], v, mib)
+		}
+	}
+	if len(mounts) != len(want)+map[bool]int{true: 1}[svc.Storage != nil] {
+		t.Errorf("mounts %v, want the writable paths %v and the data volume", mounts, want)
+	}
+}
+
+// checkLabelsAndAnnotations validates the labels and annotations of an
+// object, and of the pod template it embeds, with the API server's own
+// rules (k8s.io/apimachinery).
+func checkLabelsAndAnnotations(t *testing.T, obj map[string]any) {
+	t.Helper()
+	for _, errs := range metaErrors(obj) {
+		t.Errorf("%s %v: %v", obj["kind"], obj["metadata"], errs)
+	}
+}
+
+func metaErrors(obj map[string]any) field.ErrorList {
+	var errs field.ErrorList
+	check := func(md map[string]any, path *field.Path) {
+		errs = append(errs, metav1validation.ValidateLabels(stringMap(md["labels"]), path.Child("labels"))...)
+		errs = append(errs, apivalidation.ValidateAnnotations(stringMap(md["annotations"]), path.Child("annotations"))...)
+	}
+	if md, ok := obj["metadata"].(map[string]any); ok {
+		check(md, field.NewPath("metadata"))
+	}
+	if spec, ok := obj["spec"].(map[string]any); ok {
+		if tmpl, ok := spec["template"].(map[string]any); ok {
+			if md, ok := tmpl["metadata"].(map[string]any); ok {
+				check(md, field.NewPath("spec", "template", "metadata"))
+			}
+		}
+	}
+	return errs
+}
+
+func stringMap(v any) map[string]string {
+	m, _ := v.(map[string]any)
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = fmt.Sprint(v)
+	}
+	return out
+}
+
+// The label check itself must catch what the API server refuses.
+func TestLabelCheckRefusesInvalidValues(t *testing.T) {
+	bad := map[string]any{"metadata": map[string]any{
+		"labels":      map[string]any{"idpgen.dev/cost-center": "${file(\"/etc/passwd\")}"},
+		"annotations": map[string]any{"x": strings.Repeat("a", 300<<10)},
+	}, "spec": map[string]any{"template": map[string]any{"metadata": map[string]any{"labels": map[string]any{"a": strings.Repeat("b", 64)}}}}}
+	if errs := metaErrors(bad); len(errs) != 3 {
+		t.Errorf("got %d errors, want 3: %v", len(errs), errs)
+	}
+}
+
+// The example uses both forms of writable paths; their emptyDirs carry the
+// declared or the default size limit.
+func TestWritablePathsOfTheExample(t *testing.T) {
+	p, _ := renderExample(t)
+	want := map[string][]model.WritablePath{
+		"ledger":   {{Path: "/var/run/postgresql", SizeLimitMiB: 256}},
+		"sessions": {{Path: "/var/run/redis", SizeLimitMiB: 16}},
+	}
+	for name, paths := range want {
+		if got := p.Services[name].WritablePaths; !slices.Equal(got, paths) {
+			t.Errorf("%s: writable paths %+v, want %+v", name, got, paths)
+		}
+	}
+}
+
+// Prod spreads hard where it has two pods or more: the example has both
+// cases, so the generic check in TestEveryOverlayBuildsIntoValidObjects
+// is not vacuous.
+func TestProdSpreadCoversBothCases(t *testing.T) {
+	p, out := renderExample(t)
+	prod := p.Environments["prod"]
+	for svc, wantHard := range map[string]bool{"checkout": true, "order-worker": true, "catalog": true, "ledger": false} {
+		var hard bool
+		for _, o := range build(t, out, kustomize.OverlayDir(prod.Name, svc)) {
+			switch x := decodeStrict(t, o).(type) {
+			case *appsv1.Deployment:
+				hard = x.Spec.Template.Spec.TopologySpreadConstraints[0].WhenUnsatisfiable == corev1.DoNotSchedule
+			case *appsv1.StatefulSet:
+				hard = x.Spec.Template.Spec.TopologySpreadConstraints[0].WhenUnsatisfiable == corev1.DoNotSchedule
+			}
+		}
+		if hard != wantHard {
+			t.Errorf("prod %s: hard zone spread %v, want %v", svc, hard, wantHard)
+		}
+	}
+}
+
+// The Go defaults of the probes a web service gets without declaring them
+// are the schema's documented defaults (#Probes).
+func TestProbeTimingIsTheSchemas(t *testing.T) {
+	insts := load.Instances([]string{"./schemas"}, &load.Config{Dir: "../../.."})
+	v := cuecontext.New().BuildInstance(insts[0])
+	if err := v.Err(); err != nil {
+		t.Fatal(err)
+	}
+	probes := v.LookupPath(cue.ParsePath("#Probes")).Unify(v.Context().CompileString(`{liveness: exec: ["x"], readiness: exec: ["x"]}`))
+	var got model.Probes
+	if err := probes.Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct{ schema, golang model.Probe }{
+		"liveness":  {*got.Liveness, kustomize.LivenessTiming},
+		"readiness": {*got.Readiness, kustomize.ReadinessTiming},
+	} {
+		s, g := c.schema, c.golang
+		if s.PeriodSeconds != g.PeriodSeconds || s.TimeoutSeconds != g.TimeoutSeconds || s.FailureThreshold != g.FailureThreshold {
+			t.Errorf("%s: schema defaults %+v, Go defaults %+v", name, s, g)
+		}
 	}
 }

@@ -24,20 +24,35 @@ const (
 	LabelTeam        = "idpgen.dev/team"
 	LabelEnvironment = "idpgen.dev/environment"
 	LabelName        = "app.kubernetes.io/name"
+	LabelInstance    = "app.kubernetes.io/instance"
 	LabelVersion     = "app.kubernetes.io/version"
+
+	// AnnotationOwners lists the owning team's owners (emails or IdP
+	// groups, comma-separated): owners are not valid label values.
+	AnnotationOwners = "idpgen.dev/owners"
 )
 
 // SecretName is the Secret holding a service's Vault-backed variables. It is
 // kept in sync from Vault by the secrets operator; git never holds values.
 func SecretName(svc *model.Service) string { return svc.Name + "-vault" }
 
+// selector picks a service's pods. It is app.kubernetes.io/name alone, and
+// must stay so: a Deployment's or StatefulSet's selector is immutable, so
+// adding a label to it (even app.kubernetes.io/instance) would make every
+// existing workload fail to sync until it is deleted and recreated. The
+// name is unique in the platform, which is all a selector needs.
 func selector(svc *model.Service) map[string]string {
 	return map[string]string{LabelName: svc.Name}
 }
 
+// labels are the recommended app.kubernetes.io labels and the team. The
+// instance is the service's name: each environment is its own cluster, and
+// it is also the name of the service's Argo CD Application, which is what
+// Argo CD writes into this label when it tracks resources by label.
 func labels(p *model.Platform, svc *model.Service) map[string]string {
 	return map[string]string{
 		LabelName:                      svc.Name,
+		LabelInstance:                  svc.Name,
 		"app.kubernetes.io/component":  svc.Kind,
 		"app.kubernetes.io/part-of":    p.Name,
 		"app.kubernetes.io/managed-by": "idpgen",
@@ -46,12 +61,18 @@ func labels(p *model.Platform, svc *model.Service) map[string]string {
 }
 
 func meta(p *model.Platform, svc *model.Service) metav1.ObjectMeta {
-	m := metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: labels(p, svc)}
+	m := metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: labels(p, svc), Annotations: map[string]string{}}
 	if svc.Description != "" {
-		m.Annotations = map[string]string{"kubernetes.io/description": svc.Description}
+		m.Annotations["kubernetes.io/description"] = svc.Description
+	}
+	if t := p.Teams[svc.Team]; t != nil && len(t.Owners) > 0 {
+		m.Annotations[AnnotationOwners] = Owners(t)
 	}
 	return m
 }
+
+// Owners is the value of the owners annotation of a team's objects.
+func Owners(t *model.Team) string { return strings.Join(t.Owners, ",") }
 
 func typeMeta(apiVersion, kind string) metav1.TypeMeta {
 	return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
@@ -69,7 +90,7 @@ func resources(r model.Resources) corev1.ResourceRequirements {
 	q := func(x model.Quantities) corev1.ResourceList {
 		return corev1.ResourceList{
 			corev1.ResourceCPU:    *resource.NewMilliQuantity(x.CPUMillis, resource.DecimalSI),
-			corev1.ResourceMemory: *resource.NewQuantity(x.MemoryMiB*1024*1024, resource.BinarySI),
+			corev1.ResourceMemory: mib(x.MemoryMiB),
 		}
 	}
 	return corev1.ResourceRequirements{Requests: q(r.Requests), Limits: q(r.Limits)}
@@ -101,7 +122,7 @@ func probe(p *model.Probe) *corev1.Probe {
 		PeriodSeconds:       p.PeriodSeconds,
 		FailureThreshold:    p.FailureThreshold,
 		InitialDelaySeconds: p.InitialDelaySeconds,
-		TimeoutSeconds:      1,
+		TimeoutSeconds:      p.TimeoutSeconds,
 	}
 	switch {
 	case p.HTTP != nil:
@@ -112,25 +133,97 @@ func probe(p *model.Probe) *corev1.Probe {
 	return out
 }
 
-// probes applies the defaults: a web service without probes is checked with
-// HTTP GET /healthz on its first port.
+// Probe timing defaults, the schema's (#Probes; a test holds them equal):
+// readiness takes a busy pod out of rotation within 30 s, liveness only
+// restarts a container unresponsive for 2 minutes.
+var (
+	LivenessTiming  = model.Probe{PeriodSeconds: 20, TimeoutSeconds: 5, FailureThreshold: 6}
+	ReadinessTiming = model.Probe{PeriodSeconds: 10, TimeoutSeconds: 1, FailureThreshold: 3}
+)
+
+// probes applies the defaults of a web service: without probes, both are
+// HTTP GET /healthz on its first port; with only one, the other runs the
+// same check on its own timing.
 func probes(svc *model.Service) (liveness, readiness, startup *corev1.Probe) {
 	pr := svc.Probes
-	if svc.Kind == model.KindWeb && pr.Liveness == nil && pr.Readiness == nil && len(svc.Ports) > 0 {
-		def := &model.Probe{PeriodSeconds: 10, FailureThreshold: 3}
-		def.HTTP = &struct {
-			Path string `json:"path"`
-			Port string `json:"port"`
-		}{Path: "/healthz", Port: svc.Ports[0].Name}
-		pr.Liveness, pr.Readiness = def, def
+	if svc.Kind == model.KindWeb && len(svc.Ports) > 0 {
+		switch {
+		case pr.Liveness == nil && pr.Readiness == nil:
+			check := model.Probe{HTTP: &struct {
+				Path string `json:"path"`
+				Port string `json:"port"`
+			}{Path: "/healthz", Port: svc.Ports[0].Name}}
+			pr.Liveness, pr.Readiness = timed(check, LivenessTiming), timed(check, ReadinessTiming)
+		case pr.Liveness == nil:
+			pr.Liveness = timed(*pr.Readiness, LivenessTiming)
+		case pr.Readiness == nil:
+			pr.Readiness = timed(*pr.Liveness, ReadinessTiming)
+		}
 	}
 	return probe(pr.Liveness), probe(pr.Readiness), probe(pr.Startup)
+}
+
+// timed is check's action (and initial delay) with the timing of t.
+func timed(check, t model.Probe) *model.Probe {
+	check.PeriodSeconds, check.TimeoutSeconds, check.FailureThreshold = t.PeriodSeconds, t.TimeoutSeconds, t.FailureThreshold
+	return &check
 }
 
 const (
 	tmpVolume  = "tmp"
 	dataVolume = "data"
+	tmpPath    = "/tmp"
 )
+
+// ReservedMounts are the paths every pod already mounts; writable paths
+// may not overlap them.
+var ReservedMounts = []string{tmpPath}
+
+// writableVolume names the emptyDir of the i-th writable path. The index,
+// not the path, keeps the name a valid volume name whatever the path.
+func writableVolume(i int) string { return fmt.Sprintf("writable-%d", i) }
+
+func emptyDir(name string, sizeMiB int) corev1.Volume {
+	return corev1.Volume{
+		Name:         name,
+		VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: resource.NewQuantity(int64(sizeMiB)<<20, resource.BinarySI)}},
+	}
+}
+
+const (
+	zoneKey = "topology.kubernetes.io/zone"
+	hostKey = "kubernetes.io/hostname"
+)
+
+// spread keeps a service's pods apart along key. The base spreads softly
+// (ScheduleAnyway): a nonprod cluster may be a single node or zone.
+func spread(svc *model.Service, key string) corev1.TopologySpreadConstraint {
+	t := corev1.TopologySpreadConstraint{
+		MaxSkew:           1,
+		TopologyKey:       key,
+		WhenUnsatisfiable: corev1.ScheduleAnyway,
+		LabelSelector:     &metav1.LabelSelector{MatchLabels: selector(svc)},
+	}
+	if svc.Kind != model.KindStateful {
+		t.MatchLabelKeys = []string{"pod-template-hash"} // spread each rollout's pods
+	}
+	return t
+}
+
+// hardZoneSpread is the zone constraint of a prod workload of at least two
+// pods: they are never scheduled into fewer than two zones (minDomains 2
+// makes a pod wait, and Karpenter add a node in another zone, rather than
+// join its sibling's only zone), so a zone loss, and with it a node loss,
+// always leaves a pod running. minDomains is 2, not the zone count: once a
+// lost zone's nodes are gone, two zones still satisfy it and replacement
+// pods schedule there. Nodes are spread softly within a zone (hard
+// hostname spread would demand a node per pod).
+func hardZoneSpread(svc *model.Service, zones int) corev1.TopologySpreadConstraint {
+	t := spread(svc, zoneKey)
+	t.WhenUnsatisfiable = corev1.DoNotSchedule
+	t.MinDomains = ptr.To(int32(min(zones, model.MinPodsInProd)))
+	return t
+}
 
 // podTemplate is the hardened pod every service runs in: the Pod Security
 // Standard "restricted" profile, pinned image, requests and limits, probes
@@ -155,25 +248,18 @@ func podTemplate(p *model.Platform, svc *model.Service) corev1.PodTemplateSpec {
 			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 		},
 		// readOnlyRootFilesystem needs somewhere to write temporary files.
-		VolumeMounts: []corev1.VolumeMount{{Name: tmpVolume, MountPath: "/tmp"}},
+		VolumeMounts: []corev1.VolumeMount{{Name: tmpVolume, MountPath: tmpPath}},
 	}
+	volumes := []corev1.Volume{emptyDir(tmpVolume, 256)}
 	for _, port := range svc.Ports {
 		c.Ports = append(c.Ports, corev1.ContainerPort{Name: port.Name, ContainerPort: port.Port, Protocol: corev1.Protocol(port.Protocol)})
 	}
 	if svc.Storage != nil {
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: dataVolume, MountPath: svc.Storage.MountPath})
 	}
-	spread := func(key string) corev1.TopologySpreadConstraint {
-		t := corev1.TopologySpreadConstraint{
-			MaxSkew:           1,
-			TopologyKey:       key,
-			WhenUnsatisfiable: corev1.ScheduleAnyway,
-			LabelSelector:     &metav1.LabelSelector{MatchLabels: selector(svc)},
-		}
-		if svc.Kind != model.KindStateful {
-			t.MatchLabelKeys = []string{"pod-template-hash"} // spread each rollout's pods
-		}
-		return t
+	for i, w := range svc.WritablePaths {
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: writableVolume(i), MountPath: w.Path})
+		volumes = append(volumes, emptyDir(writableVolume(i), w.SizeLimitMiB))
 	}
 	return corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: labels(p, svc)},
@@ -190,13 +276,12 @@ func podTemplate(p *model.Platform, svc *model.Service) corev1.PodTemplateSpec {
 				SeccompProfile:      &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 			},
 			Containers: []corev1.Container{c},
-			Volumes: []corev1.Volume{{
-				Name:         tmpVolume,
-				VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr.To(resource.MustParse("256Mi"))}},
-			}},
+			Volumes:    volumes,
+			// The zone constraint comes first: a prod overlay replaces it
+			// with hardZoneSpread.
 			TopologySpreadConstraints: []corev1.TopologySpreadConstraint{
-				spread("topology.kubernetes.io/zone"),
-				spread("kubernetes.io/hostname"),
+				spread(svc, zoneKey),
+				spread(svc, hostKey),
 			},
 		},
 	}
@@ -227,6 +312,7 @@ func workload(p *model.Platform, svc *model.Service) (obj any, kind string) {
 				Selector:             sel,
 				ServiceName:          svc.Name,
 				Template:             podTemplate(p, svc),
+				UpdateStrategy:       appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
 				RevisionHistoryLimit: ptr.To(int32(5)),
 				VolumeClaimTemplates: []corev1.PersistentVolumeClaim{volumeClaim(svc, svc.Storage.SizeGiB)},
 				PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
@@ -278,6 +364,10 @@ func volumeClaim(svc *model.Service, sizeGiB int) corev1.PersistentVolumeClaim {
 }
 
 func gib(n int) resource.Quantity { return resource.MustParse(fmt.Sprintf("%dGi", n)) }
+
+// mib is n MiB, parsed with its unit rather than multiplied into bytes, so
+// that no value overflows int64 (the schema bounds it well below anyway).
+func mib(n int64) resource.Quantity { return resource.MustParse(fmt.Sprintf("%dMi", n)) }
 
 // service is the ClusterIP Service (headless for stateful services), or nil
 // for a service without ports.
@@ -375,7 +465,7 @@ func namespace(p *model.Platform, team *model.Team, ns string, env *model.Enviro
 	}
 	return &corev1.Namespace{
 		TypeMeta:   typeMeta("v1", "Namespace"),
-		ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: l, Annotations: map[string]string{"idpgen.dev/owners": strings.Join(team.Owners, ",")}},
+		ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: l, Annotations: map[string]string{AnnotationOwners: Owners(team)}},
 	}
 }
 

@@ -24,6 +24,8 @@ var nameAttrs = map[string]struct{ attr, kind string }{
 	"aws_s3_bucket":      {"bucket", awsnames.KindBucket},
 	"aws_kms_alias":      {"name", awsnames.KindKMSAlias},
 	"aws_ecr_repository": {"name", awsnames.KindECRRepository},
+	"aws_dynamodb_table": {"name", awsnames.KindDynamoDBTable},
+	"aws_sns_topic":      {"name", awsnames.KindSNSTopic},
 }
 
 // Declared is what a root module declares: kind -> literal names.
@@ -153,6 +155,10 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 				kind, name = awsnames.KindKMSAlias, resource
 			case service == "eks" && strings.HasPrefix(resource, "cluster/"):
 				kind, name = awsnames.KindCluster, strings.TrimPrefix(resource, "cluster/")
+			case service == "dynamodb" && strings.HasPrefix(resource, "table/"):
+				kind, name = awsnames.KindDynamoDBTable, strings.SplitN(strings.TrimPrefix(resource, "table/"), "/", 2)[0]
+			case service == "sns":
+				kind, name = awsnames.KindSNSTopic, strings.SplitN(resource, ":", 2)[0]
 			default:
 				problem(f.Path, "", "%s refers to %s, which the cross-check cannot map to a Terraform resource; refer to it through awsnames and teach CrossCheck its kind", f.Path, arn)
 				continue

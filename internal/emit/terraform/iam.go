@@ -141,6 +141,7 @@ func (b *builder) iam() {
 			})
 		case id.Service != nil:
 			b.inlinePolicy(id.ID, role, "service-resources", b.servicePolicy(id)...)
+			b.annotate(f, reviewNote(id.Service), "data", "aws_iam_policy_document", id.ID)
 		}
 		if id.EKSAddon != "" {
 			continue // bound in the add-on's pod_identity_association
@@ -338,8 +339,9 @@ func (b *builder) veleroPolicy() []statement {
 	}
 }
 
-// servicePolicy grants a service what it declares in aws: its queues and
-// buckets, nothing else.
+// servicePolicy grants a service what it declares in aws: its queues,
+// buckets, tables, topics, SES identities, secrets and reviewed statements
+// (serviceaws.go), nothing else.
 func (b *builder) servicePolicy(id awsnames.PodIdentity) []statement {
 	n := b.n
 	var stmts []statement
@@ -362,5 +364,5 @@ func (b *builder) servicePolicy(id awsnames.PodIdentity) []statement {
 			statement{Sid: "ListBuckets", Actions: []string{"s3:ListBucket"}, Resources: buckets},
 			statement{Sid: "Objects", Actions: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}, Resources: objects})
 	}
-	return stmts
+	return append(stmts, b.serviceAccessPolicy(id.Service)...)
 }

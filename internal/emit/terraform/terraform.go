@@ -9,7 +9,7 @@
 //	environments/<env>/terraform/network.tf.json   VPC, subnets, NAT, endpoints, flow logs
 //	environments/<env>/terraform/eks.tf.json       cluster, add-ons, node group, access entries
 //	environments/<env>/terraform/iam.tf.json       roles, policies, Pod Identity, interruption queue
-//	environments/<env>/terraform/data.tf.json      KMS keys, S3 buckets, SQS queues, ECR repositories
+//	environments/<env>/terraform/data.tf.json      KMS keys, S3 buckets, SQS queues, DynamoDB tables, SNS topics, ECR repositories
 //	environments/<env>/terraform/outputs.tf.json   what humans and CI read back
 //
 // Every AWS name comes from internal/awsnames and every subnet CIDR from
@@ -81,7 +81,9 @@ func Module(p *model.Platform, env *model.Environment) (map[string]map[string]an
 	b.eks()
 	b.iam()
 	b.storage()
+	b.serviceData()
 	b.outputs()
+	b.serviceOutputs()
 	if b.err != nil {
 		return nil, b.err
 	}

@@ -492,7 +492,15 @@ func TestCrossCheck(t *testing.T) {
 		{"image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/acme/ghost:1.0", `declares no ecr-repository "acme/ghost"`},
 		{"image: " + n.ECRRepositoryURL("checkout") + ":4.1.2", ""},
 		{"settings: {interruptionQueue: " + n.InterruptionQueue() + "}", ""},
-		{"x: arn:aws:dynamodb:eu-west-1:111111111111:table/t", "cannot map to a Terraform resource"},
+		{"x: arn:aws:dynamodb:eu-west-1:111111111111:table/t", `declares no dynamodb-table "t"`},
+		{"x: " + n.TableARN(n.ServiceTable("products")) + "/index/by-name", ""},
+		{"x: " + n.TableARN(n.ServiceTable("ghost")), `declares no dynamodb-table "acme-dev-ghost"`},
+		{"x: " + n.TopicARN(n.ServiceTopic("payment-events")), ""},
+		{"x: " + n.TopicARN(n.ServiceTopic("payment-events")) + ":0b5c7d1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e", ""},
+		{"x: " + n.TopicARN(n.ServiceTopic("ghost")), `declares no sns-topic "acme-dev-ghost"`},
+		{"x: arn:aws:dynamodb:eu-west-1:111111111111:table/" + n.ServiceTable("products"), ""},
+		{"settings: {table: " + n.ServiceTable("products") + "}", ""},
+		{"x: arn:aws:lambda:eu-west-1:111111111111:function:f", "cannot map to a Terraform resource"},
 	} {
 		bad := tree.New()
 		for _, f := range tr.Files() {
