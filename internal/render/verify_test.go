@@ -73,7 +73,7 @@ func TestVerifierErrorsAreLocated(t *testing.T) {
 			"services.cart", "not the environment's account 111111111111"},
 		{"arn in another region", add(cartSA, "queue: arn:aws:sqs:us-east-1:111111111111:acme-dev-cart\n"),
 			"services.cart", "not the environment's region eu-west-1"},
-		{"arn of unknown kind", add("environments/dev/extra.yaml", "x: arn:aws:dynamodb:eu-west-1:111111111111:table/t\n"),
+		{"arn of unknown kind", add("environments/dev/extra.yaml", "x: arn:aws:lambda:eu-west-1:111111111111:function:f\n"),
 			"environments.dev", "cannot map to a Terraform resource"},
 		{"undeclared role", add(cartSA, "role: arn:aws:iam::111111111111:role/acme-dev-svc-ghost\n"),
 			"services.cart", `declares no iam-role "acme-dev-svc-ghost"`},

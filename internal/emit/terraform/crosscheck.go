@@ -2,11 +2,10 @@ package terraform
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
-
-	"cuelang.org/go/cue/errors"
 
 	"github.com/idpgen/idpgen/internal/awsnames"
 	"github.com/idpgen/idpgen/internal/diag"
@@ -94,7 +93,9 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 	if err != nil {
 		return diag.At(e.Src, "", "terraform: %v", err)
 	}
-	var errs errors.Error
+	// Joined rather than a cue/errors list, whose Error() shows only the
+	// first: each part keeps its position for diag, and the text has all.
+	var errs []error
 	seen := map[string]bool{}
 	// problem reports what file says wrong, on the value sel of the
 	// service the file belongs to, or on the environment.
@@ -105,10 +106,10 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 		}
 		seen[file+msg] = true
 		if svc := serviceOf(p, env, file); svc != nil {
-			errs = errors.Append(errs, diag.At(svc.Src, sel, "%s", msg))
+			errs = append(errs, diag.At(svc.Src, sel, "%s", msg))
 			return
 		}
-		errs = errors.Append(errs, diag.At(e.Src, "", "%s", msg))
+		errs = append(errs, diag.At(e.Src, "", "%s", msg))
 	}
 	missing := func(file, what, kind, name string) {
 		sel := ""
@@ -190,10 +191,7 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 			}
 		}
 	}
-	if errs != nil {
-		return errs
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // findAll is re's matches in text, skipping the regexp search (most of the

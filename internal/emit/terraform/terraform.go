@@ -18,11 +18,11 @@
 package terraform
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"strings"
 
-	"cuelang.org/go/cue/errors"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/idpgen/idpgen/internal/awsnames"
@@ -100,29 +100,26 @@ func Module(p *model.Platform, env *model.Environment) (map[string]map[string]an
 // the generated HCL has no line in CUE: it is reported on the environment
 // whose module it is in, with the file's own position in the message.
 func (Emitter) Verify(p *model.Platform, t *tree.Tree) ([]string, error) {
-	var errs errors.Error
+	var errs []error
 	checked := 0
 	for _, env := range p.EnvironmentList {
 		files := ModuleFiles(t, env.Name)
 		if len(files) == 0 {
-			errs = errors.Append(errs, diag.At(env.Src, "", "terraform: %s: no Terraform files", Dir(env.Name)))
+			errs = append(errs, diag.At(env.Src, "", "terraform: %s: no Terraform files", Dir(env.Name)))
 			continue
 		}
 		checked += len(files)
 		for _, d := range tfcheck.Check(files) {
 			if d.Severity == hcl.DiagError {
-				errs = errors.Append(errs, diag.At(env.Src, "", "terraform: %s", tfcheck.Error(hcl.Diagnostics{d})))
+				errs = append(errs, diag.At(env.Src, "", "terraform: %s", tfcheck.Error(hcl.Diagnostics{d})))
 			}
 		}
 		if err := CrossCheck(p, t, env.Name); err != nil {
-			errs = errors.Append(errs, errors.Promote(err, ""))
+			errs = append(errs, err)
 		}
 	}
 	notes := []string{fmt.Sprintf("terraform: %d files parsed and cross-referenced with hcl/v2; resource arguments are checked against the AWS provider schema only by `terraform validate` after `terraform init`", checked)}
-	if errs != nil {
-		return notes, errs
-	}
-	return notes, nil
+	return notes, errors.Join(errs...)
 }
 
 // ModuleFiles returns the .tf.json files of an environment from t.
