@@ -25,7 +25,7 @@ func TestSchemaFieldsAreModelFields(t *testing.T) {
 	v := ctx.BuildInstance(insts[0]).LookupPath(cue.ParsePath("#Platform"))
 	// An element of a map or list: a pattern's value, found by adding one.
 	// Keys are constrained (names, versions, variable names): try each.
-	probeKeys := []string{"x-1", "1.0.0", "X_1"}
+	probeKeys := []string{"x-1", "1.0.0", "X_1", "example.com"}
 	oneElem := ctx.CompileString(`[_]`)
 	if err := v.Err(); err != nil {
 		t.Fatal(err)
@@ -44,6 +44,9 @@ func TestSchemaFieldsAreModelFields(t *testing.T) {
 			if ty == reflect.TypeFor[cue.Value]() {
 				return
 			}
+			// A choice of a shorthand and a struct (writablePaths: a path
+			// or {path, sizeLimitMiB}): the struct arm holds the fields.
+			v = structArm(v)
 			iter, err := v.Fields(cue.Optional(true))
 			if err != nil {
 				t.Errorf("%s: %v", path, err)
@@ -87,4 +90,24 @@ func TestSchemaFieldsAreModelFields(t *testing.T) {
 	if seen < 100 {
 		t.Errorf("walked only %d schema fields; the walk no longer reaches the schema", seen)
 	}
+}
+
+// structArm is the struct alternative of a disjunction such as
+// string | #WritablePath (possibly unified with other conjuncts), or v.
+func structArm(v cue.Value) cue.Value {
+	switch op, args := v.Expr(); op {
+	case cue.OrOp:
+		for _, a := range args {
+			if a.IncompleteKind() == cue.StructKind {
+				return a
+			}
+		}
+	case cue.AndOp:
+		for _, a := range args {
+			if arm := structArm(a); arm != a {
+				return arm
+			}
+		}
+	}
+	return v
 }
