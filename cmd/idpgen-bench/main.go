@@ -2,33 +2,42 @@
 // It builds the real binaries, generates N services x M environments, and
 // reports wall time and peak memory of each command as a separate process,
 // with `cue export` of the same input as the reference cost of evaluating
-// the CUE alone. It is a benchmark, not a test: it asserts nothing, but
-// marks each figure against the targets.
+// the CUE alone. For each size it also shows where a render's time goes,
+// measured in process: evaluation, emitting, the checks (vet's and
+// render's: every command runs them) and the writer's plan. Last, it times
+// vet on a platform of 10,000 services that each depend on a misspelt one:
+// 10,000 errors, of which the first 100 are printed. It is a benchmark, not
+// a test: it asserts nothing, but marks each figure against the targets.
 package main
 
 import (
 	"bytes"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/idpgen/idpgen/internal/render"
 	"github.com/idpgen/idpgen/internal/synth"
+	"github.com/idpgen/idpgen/internal/writer"
 )
 
 func main() {
 	sizes := flag.String("sizes", "100x3,1000x3,1000x4", "comma-separated SERVICESxENVIRONMENTS")
 	runs := flag.Int("runs", 3, "runs per measurement (the median is reported)")
 	work := flag.String("dir", ".bench", "scratch directory inside the repository's CUE module")
+	errs := flag.Int("errors", 10000, "services (each with an unknown dependency) of the error-reporting measure; 0 skips it")
 	flag.Parse()
-	if err := run(*sizes, *runs, *work); err != nil {
+	if err := run(*sizes, *runs, *work, *errs); err != nil {
 		fmt.Fprintln(os.Stderr, "idpgen-bench:", err)
 		os.Exit(1)
 	}
@@ -38,9 +47,10 @@ type sample struct {
 	wall time.Duration
 	rss  int64 // bytes
 	out  string
+	err  string // stderr
 }
 
-func run(sizes string, runs int, work string) error {
+func run(sizes string, runs int, work string, errorServices int) error {
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return err
 	}
@@ -53,6 +63,7 @@ func run(sizes string, runs int, work string) error {
 	fmt.Printf("machine: %d CPUs (GOMAXPROCS default), %s\n\n", numCPU(), goVersion())
 	fmt.Println("| services × envs | command | wall (median of", runs, ") | peak RSS | files | target |")
 	fmt.Println("|---|---|---|---|---|---|")
+	var breakdown []string
 	for _, size := range strings.Split(sizes, ",") {
 		n, m, err := parseSize(size)
 		if err != nil {
@@ -75,7 +86,7 @@ func run(sizes string, runs int, work string) error {
 		}{
 			{"render (empty tree)", func() { os.RemoveAll(out) }, append([]string{idpgen, "render"}, args...), 10 * time.Second},
 			{"render (no change)", nil, append([]string{idpgen, "render"}, args...), 10 * time.Second},
-			{"render --check (no change)", nil, append([]string{idpgen, "render", "--check"}, args...), 10 * time.Second / 3},
+			{"render --check (no change)", nil, append([]string{idpgen, "render", "--check"}, args...), 3 * time.Second},
 			{"vet", nil, append([]string{idpgen, "vet"}, args...), 0},
 			{"cue export (reference)", nil, []string{cue, "export", "./" + platform}, 0},
 		}
@@ -85,7 +96,7 @@ func run(sizes string, runs int, work string) error {
 				if ms.before != nil {
 					ms.before()
 				}
-				s, err := measure(ms.cmd)
+				s, err := measure(ms.cmd, 0)
 				if err != nil {
 					return fmt.Errorf("%s: %w", ms.name, err)
 				}
@@ -95,7 +106,7 @@ func run(sizes string, runs int, work string) error {
 			med := samples[len(samples)/2]
 			peak := slices.MaxFunc(samples, func(a, b sample) int { return int(a.rss - b.rss) }).rss
 			verdict := ""
-			if ms.target > 0 && n == 1000 && m == 3 {
+			if ms.target > 0 && n == 1000 && m == 4 {
 				verdict = fmt.Sprintf("< %s", ms.target.Round(10*time.Millisecond))
 				if med.wall < ms.target && peak < 1<<30 {
 					verdict += " ✓"
@@ -105,8 +116,94 @@ func run(sizes string, runs int, work string) error {
 			}
 			fmt.Printf("| %d × %d | %s | %s | %d MiB | %s | %s |\n", n, m, ms.name, med.wall.Round(time.Millisecond), peak>>20, files(med.out), verdict)
 		}
+		b, err := phases(platform, out)
+		if err != nil {
+			return err
+		}
+		breakdown = append(breakdown, fmt.Sprintf("| %d × %d | %s |", n, m, b))
+	}
+	if errorServices > 0 {
+		platform := filepath.Join(work, fmt.Sprintf("platform-errors-%d", errorServices))
+		os.RemoveAll(platform)
+		if err := synth.Write(platform, synth.Options{Services: errorServices, Environments: 1, UnknownDependencies: true}); err != nil {
+			return err
+		}
+		var samples []sample
+		for range runs {
+			s, err := measure([]string{idpgen, "vet", "--platform", platform}, 2)
+			if err != nil {
+				return fmt.Errorf("vet with %d errors: %w", errorServices, err)
+			}
+			samples = append(samples, s)
+		}
+		slices.SortFunc(samples, func(a, b sample) int { return int(a.wall - b.wall) })
+		med := samples[len(samples)/2]
+		peak := slices.MaxFunc(samples, func(a, b sample) int { return int(a.rss - b.rss) }).rss
+		verdict := "< 10s ✗"
+		if med.wall < 10*time.Second {
+			verdict = "< 10s ✓"
+		}
+		fmt.Printf("| %d × 1 | vet, %d unknown dependencies (exit 2) | %s | %d MiB | %s | %s |\n", errorServices, errorServices, med.wall.Round(time.Millisecond), peak>>20, lastLine(med.err), verdict)
+	}
+	fmt.Println()
+	fmt.Println("In process, one run (GC as the command tunes it): where a render's time goes. Every command runs the checks;")
+	fmt.Println("render runs them while the writer reads the disk for its plan.")
+	fmt.Println()
+	fmt.Println("| services × envs | evaluate + validate | emit | checks (all, concurrently; each alone) | plan |")
+	fmt.Println("|---|---|---|---|---|")
+	for _, b := range breakdown {
+		fmt.Println(b)
 	}
 	return nil
+}
+
+// phases times the pipeline's steps in this process, as render runs them:
+// the verifiers concurrently, and each one alone for its share.
+func phases(platform, out string) (string, error) {
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(768 << 20)
+	defer debug.SetGCPercent(100)
+	defer debug.SetMemoryLimit(math.MaxInt64)
+	start := time.Now()
+	p, err := render.Load(platform)
+	if err != nil {
+		return "", err
+	}
+	load := time.Since(start)
+	start = time.Now()
+	t, err := render.Model(p, render.Emitters())
+	if err != nil {
+		return "", err
+	}
+	emit := time.Since(start)
+	start = time.Now()
+	if _, err := render.Verify(p, t, render.Emitters()); err != nil {
+		return "", err
+	}
+	verify := time.Since(start)
+	var each []string
+	for _, e := range render.Emitters() {
+		if _, ok := e.(render.Verifier); !ok {
+			continue
+		}
+		start := time.Now()
+		if _, err := render.Verify(p, t, []render.Emitter{e}); err != nil {
+			return "", err
+		}
+		each = append(each, fmt.Sprintf("%s %s", e.Name(), time.Since(start).Round(10*time.Millisecond)))
+	}
+	start = time.Now()
+	if _, err := writer.NewPlan(out, t); err != nil {
+		return "", err
+	}
+	plan := time.Since(start)
+	r := func(d time.Duration) string { return d.Round(10 * time.Millisecond).String() }
+	return fmt.Sprintf("%s | %s | %s (%s) | %s", r(load), r(emit), r(verify), strings.Join(each, ", "), r(plan)), nil
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
 
 var writtenRE = regexp.MustCompile(`(\d+) written`)
@@ -122,18 +219,22 @@ func files(out string) string {
 	return ""
 }
 
-func measure(argv []string) (sample, error) {
+// measure runs argv, which must exit with code.
+func measure(argv []string, code int) (sample, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
-	if err != nil {
-		return sample{}, fmt.Errorf("%v: %v\n%s", argv, err, stderr.String())
+	if cmd.ProcessState == nil {
+		return sample{}, fmt.Errorf("%v: %v", argv, err)
+	}
+	if got := cmd.ProcessState.ExitCode(); got != code {
+		return sample{}, fmt.Errorf("%v: exit %d, want %d (%v)\n%s", argv, got, code, err, stderr.String())
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return sample{wall: wall, rss: ru.Maxrss * 1024, out: stdout.String()}, nil
+	return sample{wall: wall, rss: ru.Maxrss * 1024, out: stdout.String(), err: stderr.String()}, nil
 }
 
 func parseSize(s string) (int, int, error) {

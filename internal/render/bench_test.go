@@ -25,8 +25,8 @@ func BenchmarkRender(b *testing.B) {
 	}
 }
 
-// BenchmarkVerify runs every emitter's cross-check (what idpgen vet adds to
-// a render) on 1000 services x 3 environments.
+// BenchmarkVerify runs every emitter's cross-check (the checks every
+// command runs on the rendered tree) on 1000 services x 3 environments.
 func BenchmarkVerify(b *testing.B) {
 	dir := filepath.Join("..", "..", ".bench", "bench-verify")
 	b.Cleanup(func() { os.RemoveAll(dir) })

@@ -5,6 +5,7 @@ package render
 
 import (
 	"errors"
+	"sync"
 
 	cueerrors "cuelang.org/go/cue/errors"
 
@@ -27,26 +28,40 @@ type Emitter interface {
 
 // Verifier is implemented by emitters whose output can be cross-checked with
 // the consuming tool's own library (hcl/v2 for Terraform, Helm for chart
-// values). idpgen vet and the tests run them; render does not, to stay fast.
-// Notes tell the user what could not be checked (never a silent pass); err
-// lists the problems found, with CUE positions where they have one.
+// values, Argo CD's template expansion). Every command runs them: a tree
+// vet rejects is never written. Notes tell the user what could not be
+// checked (never a silent pass); err lists the problems found, located in
+// the CUE (internal/diag).
 type Verifier interface {
 	Verify(p *model.Platform, t *tree.Tree) (notes []string, err error)
 }
 
-// Verify runs every emitter's Verifier over a rendered tree and collects
-// all notes and all errors.
+// Verify runs every emitter's Verifier over a rendered tree, concurrently
+// (they only read p and t), and collects all notes and all errors in the
+// emitters' order.
 func Verify(p *model.Platform, t *tree.Tree, emitters []Emitter) (notes []string, err error) {
-	var errs []error
-	for _, e := range emitters {
+	type result struct {
+		notes []string
+		err   error
+	}
+	results := make([]result, len(emitters))
+	var wg sync.WaitGroup
+	for i, e := range emitters {
 		v, ok := e.(Verifier)
 		if !ok {
 			continue
 		}
-		n, err := v.Verify(p, t)
-		notes = append(notes, n...)
-		if err != nil {
-			errs = append(errs, err)
+		wg.Go(func() {
+			n, err := v.Verify(p, t)
+			results[i] = result{n, err}
+		})
+	}
+	wg.Wait()
+	var errs []error
+	for _, r := range results {
+		notes = append(notes, r.notes...)
+		if r.err != nil {
+			errs = append(errs, r.err)
 		}
 	}
 	return notes, errors.Join(errs...)

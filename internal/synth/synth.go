@@ -17,6 +17,10 @@ type Options struct {
 	Environments int // 1 to 4: dev, staging, prod, perf
 	Teams        int
 	PerFile      int // services per file
+	// UnknownDependencies makes every service also depend on a service
+	// that does not exist (its own name misspelt), for error reporting
+	// at scale.
+	UnknownDependencies bool
 }
 
 var envs = []struct {
@@ -86,6 +90,9 @@ func service(b *strings.Builder, i int, o Options) {
 		if d%7 != 6 { // workers serve no traffic; nothing depends on them
 			deps = append(deps, fmt.Sprintf("%q", fmt.Sprintf("svc-%d", d)))
 		}
+	}
+	if o.UnknownDependencies {
+		deps = append(deps, fmt.Sprintf("\"svc-%dx\"", i))
 	}
 	fmt.Fprintf(b, "\t\tdependsOn: [%s]\n", strings.Join(deps, ", "))
 	fmt.Fprintf(b, "\t\tenv: {LOG_LEVEL: \"info\", SERVICE_INDEX: \"%d\"}\n", i)

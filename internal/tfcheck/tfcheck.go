@@ -124,8 +124,8 @@ func Load(files []File) (*Module, hcl.Diagnostics) {
 			diags = append(diags, d...)
 		}
 		for _, a := range sortedAttrs(attrs) {
-			diags = append(diags, m.templates(a.Expr)...)
-			refs := a.Expr.Variables()
+			refs, d := m.templates(a.Expr)
+			diags = append(diags, d...)
 			switch a.Name {
 			case "depends_on":
 				r, d := literalTraversals(a.Expr)
@@ -277,51 +277,66 @@ func literalTraversals(expr hcl.Expression) ([]hcl.Traversal, hcl.Diagnostics) {
 
 // templates parses every string below expr as an HCL template, so a broken
 // "${…}" is reported instead of being silently dropped (hcl/v2's JSON
-// expressions ignore template errors when listing variables).
-func (m *Module) templates(expr hcl.Expression) hcl.Diagnostics {
+// expressions ignore template errors when listing variables), and returns
+// the references the templates make: what expr.Variables() returns, without
+// parsing the many strings that hold no "${" or "%{" (most of the module,
+// and most of the cost of Variables).
+func (m *Module) templates(expr hcl.Expression) ([]hcl.Traversal, hcl.Diagnostics) {
 	rng := expr.Range()
 	src := m.src[rng.Filename]
 	if rng.End.Byte > len(src) || rng.Start.Byte >= rng.End.Byte {
-		return nil
+		return expr.Variables(), nil
 	}
 	raw := bytes.TrimSpace(src[rng.Start.Byte:rng.End.Byte])
 	if len(raw) == 0 {
-		return nil
+		return expr.Variables(), nil
 	}
+	var vars []hcl.Traversal
 	var diags hcl.Diagnostics
+	walk := func(e hcl.Expression) {
+		v, d := m.templates(e)
+		vars = append(vars, v...)
+		diags = append(diags, d...)
+	}
 	switch raw[0] {
 	case '[':
 		list, d := hcl.ExprList(expr)
 		diags = append(diags, d...)
 		for _, e := range list {
-			diags = append(diags, m.templates(e)...)
+			walk(e)
 		}
 	case '{':
 		pairs, d := hcl.ExprMap(expr)
 		diags = append(diags, d...)
 		for _, kv := range pairs {
-			diags = append(diags, m.templates(kv.Key)...)
-			diags = append(diags, m.templates(kv.Value)...)
+			walk(kv.Key)
+			walk(kv.Value)
 		}
 	case '"':
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil // the key of an object: its range is the name only
+			return expr.Variables(), nil // the key of an object: its range is the name only
 		}
 		if !strings.Contains(s, "${") && !strings.Contains(s, "%{") {
-			return nil
+			return nil, nil
 		}
 		start := rng.Start
 		start.Byte++
 		start.Column++
-		if _, d := hclsyntax.ParseTemplate([]byte(s), rng.Filename, start); d.HasErrors() {
+		tmpl, d := hclsyntax.ParseTemplate([]byte(s), rng.Filename, start)
+		if d.HasErrors() {
 			for _, x := range d {
 				x.Detail = fmt.Sprintf("in template %q: %s", s, x.Detail)
 			}
-			diags = append(diags, d...)
+			return nil, d
 		}
+		// The references hcl/v2 reports: it parses the same string from
+		// the same start.
+		return tmpl.Variables(), nil
+	default:
+		return expr.Variables(), nil // numbers, booleans, null
 	}
-	return diags
+	return vars, diags
 }
 
 func sortedAttrs(attrs hcl.Attributes) []*hcl.Attribute {

@@ -1,8 +1,13 @@
 package tfcheck
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	hcljson "github.com/hashicorp/hcl/v2/json"
 )
 
 // good is a small module using every kind of reference the checker knows.
@@ -44,6 +49,8 @@ func TestProblems(t *testing.T) {
 		{"undeclared data source", []File{{"a.tf.json", []byte(`{"output": {"o": {"value": "${data.aws_iam_policy_document.p.json}"}}}`)}},
 			"data.aws_iam_policy_document.p is not declared"},
 		{"undeclared variable", []File{{"a.tf.json", []byte(`{"output": {"o": {"value": "${var.nope}"}}}`)}}, "var.nope is not declared"},
+		{"undeclared in a key", []File{{"a.tf.json", []byte(`{"output": {"o": {"value": {"${var.nope}": 1}}}}`)}}, "var.nope is not declared"},
+		{"undeclared in a nested list", []File{{"a.tf.json", []byte(`{"output": {"o": {"value": [[1, {"k": ["${var.nope}"]}]]}}}`)}}, "var.nope is not declared"},
 		{"undeclared local", []File{{"a.tf.json", []byte(`{"output": {"o": {"value": "${local.nope}"}}}`)}}, "local.nope is not declared"},
 		{"undeclared module", []File{{"a.tf.json", []byte(`{"output": {"o": {"value": "${module.nope.x}"}}}`)}}, "module.nope is not declared"},
 		{"unknown root", []File{{"a.tf.json", []byte(`{"output": {"o": {"value": "${nope.x}"}}}`)}}, `"nope" is not a resource type`},
@@ -82,4 +89,53 @@ func TestLoadDeclarations(t *testing.T) {
 	if _, ok := m.Blocks["aws_vpc.main"]; !ok {
 		t.Error("resource block aws_vpc.main not kept")
 	}
+}
+
+// templates lists the same references as hcl/v2's Variables, which it
+// replaces because Variables parses every string of the module.
+func TestTemplatesListWhatVariablesLists(t *testing.T) {
+	extra := `{"output": {"k": {"value": {"${var.cidr}": [1, true, null, {"x": "${local.name} and ${aws_vpc.main.id}"}]}}}}`
+	files := []File{{"main.tf.json", []byte(good)}, {"extra.tf.json", []byte(extra)}}
+	m := &Module{src: map[string][]byte{}}
+	checked := 0
+	for _, f := range files {
+		m.src[f.Name] = f.Data
+		file, d := hcljson.Parse(f.Data, f.Name)
+		if d.HasErrors() {
+			t.Fatal(d)
+		}
+		content, _ := file.Body.Content(rootSchema)
+		for _, b := range content.Blocks {
+			attrs, _ := b.Body.JustAttributes()
+			for _, a := range attrs {
+				got, d := m.templates(a.Expr)
+				if d.HasErrors() {
+					t.Fatal(d)
+				}
+				if g, w := traversals(got), traversals(a.Expr.Variables()); g != w {
+					t.Errorf("%s: templates %s, Variables %s", a.Name, g, w)
+				}
+				checked += len(got)
+			}
+		}
+	}
+	if checked < 8 {
+		t.Errorf("only %d references compared", checked)
+	}
+}
+
+func traversals(ts []hcl.Traversal) string {
+	var out []string
+	for _, tr := range ts {
+		rng := tr.SourceRange()
+		s := fmt.Sprintf("%s@%d", tr.RootName(), rng.Start.Byte)
+		for _, step := range tr[1:] {
+			if a, ok := step.(hcl.TraverseAttr); ok {
+				s += "." + a.Name
+			}
+		}
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return strings.Join(out, " ")
 }

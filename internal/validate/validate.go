@@ -30,9 +30,10 @@ func Platform(p *model.Platform) error {
 	labelValues(p, add) // workload.go
 	addons(p, add)
 	serviceAWS(p, add) // serviceaws.go
+	services := &lazySuggester{names: slices.Collect(maps.Keys(p.Services))}
 	for _, svc := range p.ServiceList {
 		if !svc.Invalid {
-			service(p, svc, add)
+			service(p, svc, services, add)
 			workload(p, svc, add) // workload.go
 		}
 	}
@@ -126,8 +127,11 @@ func reservedNamespace(ns string) bool {
 // platformNamespaces are where the add-ons run.
 var platformNamespaces = []string{"argocd", "vault", "karpenter", "gatekeeper-system", "istio-system", "datadog", "velero", "trivy-system", "external-secrets", "vpa"}
 
-func service(p *model.Platform, svc *model.Service, add func(errors.Error)) {
+func service(p *model.Platform, svc *model.Service, services *lazySuggester, add func(errors.Error)) {
 	at := func(sel, format string, args ...any) { add(diag.At(svc.Src, sel, format, args...)) }
+	// atPath is for paths with labels from the user's data (environment
+	// and variable names), which must not be parsed as CUE syntax.
+	atPath := func(path cue.Path, format string, args ...any) { add(diag.AtPath(svc.Src, path, format, args...)) }
 
 	team, ok := p.Teams[svc.Team]
 	switch {
@@ -190,7 +194,7 @@ func service(p *model.Platform, svc *model.Service, add func(errors.Error)) {
 	}
 	for name := range svc.Env {
 		if _, dup := svc.Secrets[name]; dup {
-			at("env."+name, "%s is set both in env and in secrets", name)
+			atPath(diag.Sel("env", name), "%s is set both in env and in secrets", name)
 		}
 	}
 
@@ -203,7 +207,7 @@ func service(p *model.Platform, svc *model.Service, add func(errors.Error)) {
 		case seen[dep]:
 			at(sel, "%q is listed twice", dep)
 		case p.Services[dep] == nil:
-			at(sel, "unknown service %q%s", dep, didYouMean(dep, p.Services))
+			at(sel, "unknown service %q%s", dep, hint(services.suggest(dep)))
 		default:
 			for _, env := range p.EnvironmentList {
 				if svc.Enabled(env.Name) && !p.Services[dep].Enabled(env.Name) {
@@ -214,54 +218,54 @@ func service(p *model.Platform, svc *model.Service, add func(errors.Error)) {
 		seen[dep] = true
 	}
 
-	autoscaling(svc.Autoscaling, svc, "autoscaling", at)
+	autoscaling(svc.Autoscaling, svc, diag.Sel("autoscaling"), atPath)
 	for _, envName := range slices.Sorted(maps.Keys(svc.Overrides)) {
 		o := svc.Overrides[envName]
 		env, ok := p.Environments[envName]
 		if !ok {
-			at("overrides."+envName, "unknown environment %q; expected one of: %s", envName, keys(p.Environments))
+			atPath(diag.Sel("overrides", envName), "unknown environment %q; expected one of: %s", envName, keys(p.Environments))
 			continue
 		}
 		w := svc.In(env)
-		sel := "overrides." + envName
+		sel := diag.Sel("overrides", envName)
 		if o.Autoscaling != nil {
 			if svc.Autoscaling == nil && o.Autoscaling.MaxReplicas == nil {
-				at(sel+".autoscaling.maxReplicas", "autoscaling is turned on in %s only, so maxReplicas must be set here", envName)
+				atPath(diag.Sel(sel, "autoscaling", "maxReplicas"), "autoscaling is turned on in %s only, so maxReplicas must be set here", envName)
 			} else {
-				autoscaling(w.Autoscaling, svc, sel+".autoscaling", at)
+				autoscaling(w.Autoscaling, svc, diag.Sel(sel, "autoscaling"), atPath)
 			}
 		}
 		if r := w.Resources; o.Resources != nil {
 			if r.Limits.CPUMillis < r.Requests.CPUMillis {
-				at(sel+".resources", "in %s, limits.cpuMillis (%d) must be at least requests.cpuMillis (%d)", envName, r.Limits.CPUMillis, r.Requests.CPUMillis)
+				atPath(diag.Sel(sel, "resources"), "in %s, limits.cpuMillis (%d) must be at least requests.cpuMillis (%d)", envName, r.Limits.CPUMillis, r.Requests.CPUMillis)
 			}
 			if r.Limits.MemoryMiB < r.Requests.MemoryMiB {
-				at(sel+".resources", "in %s, limits.memoryMiB (%d) must be at least requests.memoryMiB (%d)", envName, r.Limits.MemoryMiB, r.Requests.MemoryMiB)
+				atPath(diag.Sel(sel, "resources"), "in %s, limits.memoryMiB (%d) must be at least requests.memoryMiB (%d)", envName, r.Limits.MemoryMiB, r.Requests.MemoryMiB)
 			}
 		}
 		for name := range o.Env {
 			if _, dup := svc.Secrets[name]; dup {
-				at("overrides."+envName+".env."+name, "%s is a secret of this service; it cannot be overridden in plain text", name)
+				atPath(diag.Sel(sel, "env", name), "%s is a secret of this service; it cannot be overridden in plain text", name)
 			}
 		}
 		if o.Storage != nil && svc.Storage == nil {
-			at("overrides."+envName+".storage", "only stateful services have storage")
+			atPath(diag.Sel(sel, "storage"), "only stateful services have storage")
 		}
 		if env.Prod() && p.Policy.RequireDigestInProd && w.Image.Digest == "" {
 			at("image", "policy.requireDigestInProd: the image must be pinned by digest in %s", envName)
 		}
 		if w.Image.Tag == "" && w.Image.Digest == "" && o.Image != nil {
-			at("overrides."+envName+".image", "set tag or digest")
+			atPath(diag.Sel(sel, "image"), "set tag or digest")
 		}
 	}
 }
 
-func autoscaling(a *model.Autoscaling, svc *model.Service, sel string, at func(string, string, ...any)) {
+func autoscaling(a *model.Autoscaling, svc *model.Service, sel cue.Path, at func(cue.Path, string, ...any)) {
 	if a == nil {
 		return
 	}
 	if a.MinReplicas > a.MaxReplicas {
-		at(sel+".minReplicas", "minReplicas (%d) must not exceed maxReplicas (%d)", a.MinReplicas, a.MaxReplicas)
+		at(diag.Sel(sel, "minReplicas"), "minReplicas (%d) must not exceed maxReplicas (%d)", a.MinReplicas, a.MaxReplicas)
 	}
 	if svc.Kind == model.KindStateful {
 		at(sel, "stateful services are not autoscaled")
@@ -270,41 +274,6 @@ func autoscaling(a *model.Autoscaling, svc *model.Service, sel string, at func(s
 
 func keys[V any](m map[string]V) string {
 	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
-}
-
-// didYouMean suggests the closest known name, for typos.
-func didYouMean[V any](name string, known map[string]V) string {
-	best, bestDist := "", 3
-	for k := range known {
-		if d := distance(name, k); d < bestDist || d == bestDist && k < best {
-			best, bestDist = k, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// distance is the Levenshtein edit distance.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func cuePath(s string) cue.Path { return cue.ParsePath(s) }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/errors"
 
 	"github.com/idpgen/idpgen/internal/diag"
@@ -25,10 +24,12 @@ func (e *Emitter) Verify(p *model.Platform, t *tree.Tree) (notes []string, err e
 	checked := 0
 	for _, env := range p.EnvironmentList {
 		for _, r := range Releases(p, env) {
-			src := p.Src.LookupPath(cue.MakePath(cue.Str("addons"), cue.Str(r.Addon.Key)))
+			// The add-on in CUE; diag does the lookup (cue.Value is not
+			// safe for concurrent use, and verifiers run concurrently).
+			at := diag.Sel("addons", r.Addon.Key)
 			f, ok := t.Get(r.ValuesPath)
 			if !ok {
-				errs = errors.Append(errs, diag.At(src, "", "environment %s: values file %s was not rendered", env.Name, r.ValuesPath))
+				errs = errors.Append(errs, diag.AtPath(p.Src, at, "environment %s: values file %s was not rendered", env.Name, r.ValuesPath))
 				continue
 			}
 			chartPath, ok := e.Charts.Find(r.Chart, r.Version)
@@ -40,7 +41,7 @@ func (e *Emitter) Verify(p *model.Platform, t *tree.Tree) (notes []string, err e
 			if _, err := helmcheck.Check(helmcheck.Input{
 				ChartPath: chartPath, Values: f.Data, Release: r.Name, Namespace: r.Namespace, KubeVersion: env.Kubernetes.Version,
 			}); err != nil {
-				errs = errors.Append(errs, diag.At(src, "", "environment %s: chart %s %s rejects %s: %v", env.Name, r.Chart, r.Version, r.ValuesPath, err))
+				errs = errors.Append(errs, diag.AtPath(p.Src, at, "environment %s: chart %s %s rejects %s: %v", env.Name, r.Chart, r.Version, r.ValuesPath, err))
 			}
 		}
 	}

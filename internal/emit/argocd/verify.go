@@ -62,7 +62,16 @@ func Read(t *tree.Tree, env string) (*Objects, error) {
 				Kind     string `json:"kind"`
 				Metadata Meta   `json:"metadata"`
 			}
-			if err := yaml.Unmarshal(doc, &head); err != nil || head.Kind == "" {
+			// One YAML parse per document (duplicate keys are an
+			// error), then JSON decodes: the head, then strictly.
+			j, err := yaml.YAMLToJSONStrict(doc)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", f.Path, err)
+			}
+			if err := json.Unmarshal(j, &head); err != nil {
+				return nil, fmt.Errorf("%s: %w", f.Path, err)
+			}
+			if head.Kind == "" {
 				continue
 			}
 			if w, ok := head.Metadata.Annotations[annotationWave]; ok {
@@ -73,19 +82,19 @@ func Read(t *tree.Tree, env string) (*Objects, error) {
 			switch head.Kind {
 			case "Application":
 				var a Application
-				if err := yaml.UnmarshalStrict(doc, &a); err != nil {
+				if err := strict(j, &a); err != nil {
 					return nil, fmt.Errorf("%s: Application %s: %w", f.Path, head.Metadata.Name, err)
 				}
 				o.Applications = append(o.Applications, Deployed{a, "Application " + a.Metadata.Name})
 			case "AppProject":
 				var p AppProject
-				if err := yaml.UnmarshalStrict(doc, &p); err != nil {
+				if err := strict(j, &p); err != nil {
 					return nil, fmt.Errorf("%s: AppProject %s: %w", f.Path, head.Metadata.Name, err)
 				}
 				o.Projects[p.Metadata.Name] = p
 			case "ApplicationSet":
 				var s ApplicationSet
-				if err := yaml.UnmarshalStrict(doc, &s); err != nil {
+				if err := strict(j, &s); err != nil {
 					return nil, fmt.Errorf("%s: ApplicationSet %s: %w", f.Path, head.Metadata.Name, err)
 				}
 				o.Sets = append(o.Sets, s)
@@ -104,6 +113,13 @@ func Read(t *tree.Tree, env string) (*Objects, error) {
 	return o, nil
 }
 
+// strict decodes JSON into v; a field v does not know is an error.
+func strict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
 // Expand renders the Applications of an ApplicationSet's list generators.
 func Expand(s ApplicationSet) ([]Application, error) {
 	if !s.Spec.GoTemplate {
@@ -113,22 +129,23 @@ func Expand(s ApplicationSet) ([]Application, error) {
 	if err != nil {
 		return nil, err
 	}
+	var tmpl any
+	if err := json.Unmarshal(tmplJSON, &tmpl); err != nil {
+		return nil, err
+	}
+	x := &expander{options: s.Spec.GoTemplateOptions, parsed: map[string]*template.Template{}}
 	var out []Application
 	for _, g := range s.Spec.Generators {
 		if g.List == nil {
 			return nil, fmt.Errorf("only list generators are expanded")
 		}
 		for _, el := range g.List.Elements {
-			var m any
-			if err := json.Unmarshal(tmplJSON, &m); err != nil {
-				return nil, err
-			}
-			m, err = renderStrings(m, el, s.Spec.GoTemplateOptions)
+			m, err := x.renderStrings(tmpl, el)
 			if err != nil {
 				return nil, err
 			}
 			if s.Spec.TemplatePatch != "" {
-				patch, err := execute(s.Spec.TemplatePatch, el, s.Spec.GoTemplateOptions)
+				patch, err := x.execute(s.Spec.TemplatePatch, el)
 				if err != nil {
 					return nil, fmt.Errorf("templatePatch: %w", err)
 				}
@@ -143,9 +160,7 @@ func Expand(s ApplicationSet) ([]Application, error) {
 				return nil, err
 			}
 			var t Template
-			dec := json.NewDecoder(bytes.NewReader(data))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&t); err != nil {
+			if err := strict(data, &t); err != nil {
 				return nil, err
 			}
 			out = append(out, application(t.Metadata, t.Spec))
@@ -154,10 +169,22 @@ func Expand(s ApplicationSet) ([]Application, error) {
 	return out, nil
 }
 
-func execute(text string, params map[string]string, options []string) (string, error) {
-	t, err := template.New("").Option(options...).Parse(text)
-	if err != nil {
-		return "", err
+// expander executes an ApplicationSet's templates for each element, as the
+// controller does, parsing each distinct template string once (an
+// ApplicationSet of a large team has thousands of elements).
+type expander struct {
+	options []string
+	parsed  map[string]*template.Template
+}
+
+func (x *expander) execute(text string, params map[string]string) (string, error) {
+	t, ok := x.parsed[text]
+	if !ok {
+		var err error
+		if t, err = template.New("").Option(x.options...).Parse(text); err != nil {
+			return "", err
+		}
+		x.parsed[text] = t
 	}
 	var b strings.Builder
 	if err := t.Execute(&b, params); err != nil {
@@ -166,26 +193,35 @@ func execute(text string, params map[string]string, options []string) (string, e
 	return b.String(), nil
 }
 
-func renderStrings(v any, params map[string]string, options []string) (any, error) {
-	switch x := v.(type) {
+// renderStrings returns a copy of v with every string executed as a
+// template; v itself is shared by all elements and never changed.
+func (x *expander) renderStrings(v any, params map[string]string) (any, error) {
+	switch v := v.(type) {
 	case string:
-		return execute(x, params, options)
+		if !strings.Contains(v, "{{") {
+			return v, nil // no action: the template is the text itself
+		}
+		return x.execute(v, params)
 	case map[string]any:
-		for k, e := range x {
-			r, err := renderStrings(e, params, options)
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			r, err := x.renderStrings(e, params)
 			if err != nil {
 				return nil, err
 			}
-			x[k] = r
+			out[k] = r
 		}
+		return out, nil
 	case []any:
-		for i, e := range x {
-			r, err := renderStrings(e, params, options)
+		out := make([]any, len(v))
+		for i, e := range v {
+			r, err := x.renderStrings(e, params)
 			if err != nil {
 				return nil, err
 			}
-			x[i] = r
+			out[i] = r
 		}
+		return out, nil
 	}
 	return v, nil
 }

@@ -2,12 +2,13 @@ package terraform
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/idpgen/idpgen/internal/awsnames"
+	"github.com/idpgen/idpgen/internal/diag"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/tfcheck"
 	"github.com/idpgen/idpgen/internal/tree"
@@ -79,26 +80,50 @@ var (
 // Terraform root module: ARNs (roles, queues, buckets, key aliases, the
 // cluster) in env's account and region, ECR image addresses, KMS aliases,
 // and every name of awsnames' catalog that appears in the YAML.
+//
+// Each problem is located in the model: on the service whose files refer to
+// the name (on its image for an ECR address), or else on the environment.
 func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 	e, ok := p.Environments[env]
 	if !ok {
-		return fmt.Errorf("unknown environment %q", env)
+		return diag.At(p.Src, "environments", "terraform: no environment %q to cross-check", env)
 	}
 	n := awsnames.For(p, e)
 	declared, err := DeclaredNames(ModuleFiles(t, env))
 	if err != nil {
-		return err
+		return diag.At(e.Src, "", "terraform: %v", err)
+	}
+	// Joined rather than a cue/errors list, whose Error() shows only the
+	// first: each part keeps its position for diag, and the text has all.
+	var errs []error
+	seen := map[string]bool{}
+	// problem reports what file says wrong, on the value sel of the
+	// service the file belongs to, or on the environment.
+	problem := func(file, sel, format string, args ...any) {
+		msg := "terraform: " + fmt.Sprintf(format, args...)
+		if seen[file+msg] {
+			return
+		}
+		seen[file+msg] = true
+		if svc := serviceOf(p, env, file); svc != nil {
+			errs = append(errs, diag.At(svc.Src, sel, "%s", msg))
+			return
+		}
+		errs = append(errs, diag.At(e.Src, "", "%s", msg))
 	}
 	// The central registry's repositories are declared by its own module.
 	var registry Declared
 	if _, ok := awsnames.CentralRegistry(p); ok {
 		if registry, err = DeclaredNames(RegistryModuleFiles(t)); err != nil {
-			return err
+			return diag.At(e.Src, "", "terraform: %v", err)
 		}
 	}
-	var problems []string
 	missing := func(file, what, kind, name string) {
-		problems = append(problems, fmt.Sprintf("%s refers to %s, but %s declares no %s %q", file, what, Dir(env), kind, name))
+		sel := ""
+		if kind == awsnames.KindECRRepository {
+			sel = "image.repository"
+		}
+		problem(file, sel, "%s refers to %s, but %s declares no %s %q", file, what, Dir(env), kind, name)
 	}
 	// Every catalog name, looked up by the whole names a file contains:
 	// one pass over each file instead of one search per name.
@@ -113,17 +138,17 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 			continue
 		}
 		text := string(f.Data)
-		for _, m := range arnRE.FindAllStringSubmatch(text, -1) {
+		for _, m := range findAll(arnRE, "arn:", text) {
 			arn, service, region, account, resource := m[0], m[1], m[2], m[3], m[4]
 			if account == "aws" {
 				continue // AWS managed policies and access policies
 			}
 			if account != "" && account != e.Account {
-				problems = append(problems, fmt.Sprintf("%s refers to %s in account %s, not the environment's account %s", f.Path, arn, account, e.Account))
+				problem(f.Path, "", "%s refers to %s in account %s, not the environment's account %s", f.Path, arn, account, e.Account)
 				continue
 			}
 			if region != "" && region != e.Region {
-				problems = append(problems, fmt.Sprintf("%s refers to %s in region %s, not the environment's region %s", f.Path, arn, region, e.Region))
+				problem(f.Path, "", "%s refers to %s in region %s, not the environment's region %s", f.Path, arn, region, e.Region)
 				continue
 			}
 			kind, name := "", ""
@@ -143,7 +168,7 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 			case service == "sns":
 				kind, name = awsnames.KindSNSTopic, strings.SplitN(resource, ":", 2)[0]
 			default:
-				problems = append(problems, fmt.Sprintf("%s refers to %s, which the cross-check cannot map to a Terraform resource; refer to it through awsnames and teach CrossCheck its kind", f.Path, arn))
+				problem(f.Path, "", "%s refers to %s, which the cross-check cannot map to a Terraform resource; refer to it through awsnames and teach CrossCheck its kind", f.Path, arn)
 				continue
 			}
 			if name == n.AdminRole(p) || name == n.CIRole(p) {
@@ -153,12 +178,13 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 				missing(f.Path, arn, kind, name)
 			}
 		}
-		for _, m := range ecrRE.FindAllStringSubmatch(text, -1) {
+		for _, m := range findAll(ecrRE, ".dkr.ecr.", text) {
 			if prob := ecrProblem(p, n, env, f.Path, m, declared, registry); prob != "" {
-				problems = append(problems, prob)
+				problem(f.Path, "image.repository", "%s", prob)
 			}
 		}
-		for _, alias := range aliasRE.FindAllString(text, -1) {
+		for _, m := range findAll(aliasRE, "alias/", text) {
+			alias := m[0]
 			if !declared.Has(awsnames.KindKMSAlias, alias) {
 				missing(f.Path, alias, awsnames.KindKMSAlias, alias)
 			}
@@ -171,10 +197,30 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 			}
 		}
 	}
-	slices.Sort(problems)
-	problems = slices.Compact(problems)
-	if len(problems) > 0 {
-		return fmt.Errorf("%s", strings.Join(problems, "\n"))
+	return errors.Join(errs...)
+}
+
+// findAll is re's matches in text, skipping the regexp search (most of the
+// cross-check's time) when text lacks a literal every match contains.
+func findAll(re *regexp.Regexp, literal, text string) [][]string {
+	if !strings.Contains(text, literal) {
+		return nil
+	}
+	return re.FindAllStringSubmatch(text, -1)
+}
+
+// serviceOf is the service whose files under environments/<env>/ include
+// file (its overlay and its secrets), or nil.
+func serviceOf(p *model.Platform, env, file string) *model.Service {
+	rest, ok := strings.CutPrefix(file, "environments/"+env+"/")
+	if !ok {
+		return nil
+	}
+	for _, dir := range []string{"services/", "secrets/"} {
+		if r, ok := strings.CutPrefix(rest, dir); ok {
+			name, _, _ := strings.Cut(r, "/")
+			return p.Services[name]
+		}
 	}
 	return nil
 }

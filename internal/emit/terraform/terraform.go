@@ -19,11 +19,15 @@
 package terraform
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/idpgen/idpgen/internal/awsnames"
+	"github.com/idpgen/idpgen/internal/diag"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/netplan"
 	"github.com/idpgen/idpgen/internal/tfcheck"
@@ -109,38 +113,44 @@ func Module(p *model.Platform, env *model.Environment) (map[string]map[string]an
 }
 
 // Verify checks every root module in t with hcl/v2 (see internal/tfcheck)
-// and cross-checks the AWS names Kubernetes objects refer to.
+// and cross-checks the AWS names Kubernetes objects refer to. A problem in
+// the generated HCL has no line in CUE: it is reported on the environment
+// whose module it is in, with the file's own position in the message.
 func (Emitter) Verify(p *model.Platform, t *tree.Tree) ([]string, error) {
-	var problems []string
+	var errs []error
 	checked := 0
 	for _, env := range p.EnvironmentList {
 		files := ModuleFiles(t, env.Name)
 		if len(files) == 0 {
-			problems = append(problems, fmt.Sprintf("%s: no Terraform files", Dir(env.Name)))
+			errs = append(errs, diag.At(env.Src, "", "terraform: %s: no Terraform files", Dir(env.Name)))
 			continue
 		}
 		checked += len(files)
-		if diags := tfcheck.Check(files); diags.HasErrors() {
-			problems = append(problems, tfcheck.Error(diags))
+		for _, d := range tfcheck.Check(files) {
+			if d.Severity == hcl.DiagError {
+				errs = append(errs, diag.At(env.Src, "", "terraform: %s", tfcheck.Error(hcl.Diagnostics{d})))
+			}
 		}
 		if err := CrossCheck(p, t, env.Name); err != nil {
-			problems = append(problems, err.Error())
+			errs = append(errs, err)
 		}
 	}
 	if _, ok := awsnames.CentralRegistry(p); ok {
 		files := RegistryModuleFiles(t)
 		checked += len(files)
+		// The registry's module comes from aws.registry: its problems
+		// are reported there.
 		if len(files) == 0 {
-			problems = append(problems, fmt.Sprintf("%s: no Terraform files", RegistryDir))
-		} else if diags := tfcheck.Check(files); diags.HasErrors() {
-			problems = append(problems, tfcheck.Error(diags))
+			errs = append(errs, diag.At(p.Src, "aws.registry", "terraform: %s: no Terraform files", RegistryDir))
+		}
+		for _, d := range tfcheck.Check(files) {
+			if d.Severity == hcl.DiagError {
+				errs = append(errs, diag.At(p.Src, "aws.registry", "terraform: %s", tfcheck.Error(hcl.Diagnostics{d})))
+			}
 		}
 	}
 	notes := []string{fmt.Sprintf("terraform: %d files parsed and cross-referenced with hcl/v2; resource arguments are checked against the AWS provider schema only by `terraform validate` after `terraform init`", checked)}
-	if len(problems) > 0 {
-		return notes, fmt.Errorf("terraform: %s", strings.Join(problems, "\nterraform: "))
-	}
-	return notes, nil
+	return notes, errors.Join(errs...)
 }
 
 // ModuleFiles returns the .tf.json files of an environment from t.
