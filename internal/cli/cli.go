@@ -176,7 +176,7 @@ func renderTree(g *globalOptions, stderr io.Writer) (*writer.Plan, error) {
 		return nil, err
 	}
 	var plan *writer.Plan
-	_, _, err = checked(g, stderr, func(p *model.Platform, t *tree.Tree) error {
+	_, _, err = checked(g, stderr, io.Discard, func(p *model.Platform, t *tree.Tree) error {
 		if err := out.checkRepoPath(p.Repo.Path, stderr); err != nil {
 			return err
 		}
@@ -192,10 +192,12 @@ func renderTree(g *globalOptions, stderr io.Writer) (*writer.Plan, error) {
 // checked loads, validates, renders and verifies the platform: one set of
 // checks for every command, so that render never writes a tree vet rejects
 // (vet is render without writing). Invalid input is printed and becomes
-// ExitInvalid; the verifiers' notes go to stderr. alongside, when set, runs
+// ExitInvalid. The verifiers' notes (what could not be checked) go to
+// notes: vet prints them; render, diff and --check run in CI on every push
+// and stay quiet unless something is wrong. alongside, when set, runs
 // while the verifiers do (the writer reading the disk, the other half of a
 // render's time); its error counts only for a valid platform.
-func checked(g *globalOptions, stderr io.Writer, alongside func(*model.Platform, *tree.Tree) error) (*model.Platform, *tree.Tree, error) {
+func checked(g *globalOptions, stderr, notesOut io.Writer, alongside func(*model.Platform, *tree.Tree) error) (*model.Platform, *tree.Tree, error) {
 	p, t, err := render.Platform(g.platform)
 	if err != nil {
 		return nil, nil, g.invalid(stderr, err)
@@ -213,7 +215,7 @@ func checked(g *globalOptions, stderr io.Writer, alongside func(*model.Platform,
 	}
 	<-done
 	for _, n := range notes {
-		fmt.Fprintln(stderr, "note: "+n)
+		fmt.Fprintln(notesOut, "note: "+n)
 	}
 	if verr != nil {
 		return nil, nil, g.invalid(stderr, verr)
@@ -233,7 +235,7 @@ it could not check, and never writes.
 ` + exitCodesHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, t, err := checked(g, stderr, nil)
+			p, t, err := checked(g, stderr, stderr, nil)
 			if err != nil {
 				return err
 			}
