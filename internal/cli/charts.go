@@ -46,6 +46,9 @@ only idpgen command that uses the network.
 ` + exitCodesHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkPlatformDir(g.platform); err != nil {
+				return err
+			}
 			p, err := render.Load(g.platform)
 			if err != nil {
 				return g.invalid(stderr, err)

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -198,6 +199,9 @@ func renderTree(g *globalOptions, stderr io.Writer) (*writer.Plan, error) {
 // while the verifiers do (the writer reading the disk, the other half of a
 // render's time); its error counts only for a valid platform.
 func checked(g *globalOptions, stderr, notesOut io.Writer, alongside func(*model.Platform, *tree.Tree) error) (*model.Platform, *tree.Tree, error) {
+	if err := checkPlatformDir(g.platform); err != nil {
+		return nil, nil, err
+	}
 	p, t, err := render.Platform(g.platform)
 	if err != nil {
 		return nil, nil, g.invalid(stderr, err)
@@ -221,6 +225,31 @@ func checked(g *globalOptions, stderr, notesOut io.Writer, alongside func(*model
 		return nil, nil, g.invalid(stderr, verr)
 	}
 	return p, t, aerr
+}
+
+// checkPlatformDir refuses (as bad usage) a --platform that is not a
+// directory holding .cue files, which CUE itself reports only as
+// `cannot find package "."`, naming neither the flag nor the directory.
+// Mistyping the directory, or running idpgen in a platform written by init
+// without --platform, is the usual cause.
+func checkPlatformDir(dir string) error {
+	usage := func(format string, args ...any) error {
+		return &exitError{ExitUsage, fmt.Errorf("--platform %q: "+format+"; --platform is the directory of the platform's CUE package (default platforms/example; `idpgen init DIR` writes DIR/platform)", append([]any{dir}, args...)...)}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if pe, ok := err.(*os.PathError); ok {
+			err = pe.Err
+		}
+		return usage("%v", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasSuffix(name, ".cue") && !strings.HasPrefix(name, "_") && !strings.HasPrefix(name, ".") && !e.IsDir() {
+			return nil
+		}
+	}
+	return usage("no .cue files in the directory")
 }
 
 func newVet(g *globalOptions, stdout, stderr io.Writer) *cobra.Command {

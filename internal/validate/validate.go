@@ -87,7 +87,7 @@ func environments(p *model.Platform, add func(errors.Error)) {
 			}
 		}
 		if env.Kubernetes.PublicEndpoint && len(env.Kubernetes.PublicAccessCIDRs) == 0 {
-			add(diag.At(env.Src, "kubernetes.publicAccessCIDRs", "publicEndpoint is true but no publicAccessCIDRs are listed; list the networks that may reach the API"))
+			add(diag.At(env.Src, "kubernetes.publicEndpoint", "publicEndpoint is true but no publicAccessCIDRs are listed; list the networks that may reach the API"))
 		}
 	}
 	// One account per tier unless explicitly allowed: a nonprod mistake
