@@ -176,13 +176,16 @@ func renderTree(g *globalOptions, stderr io.Writer) (*writer.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The disk is read while the CUE is evaluated (it only reads; what is
+	// read is thrown away if the platform turns out invalid).
+	planFor := writer.ReadAhead(g.out)
 	var plan *writer.Plan
 	_, _, err = checked(g, stderr, io.Discard, func(p *model.Platform, t *tree.Tree) error {
 		if err := out.checkRepoPath(p.Repo.Path, stderr); err != nil {
 			return err
 		}
 		var err error
-		if plan, err = writer.NewPlan(g.out, t); err != nil {
+		if plan, err = planFor(t); err != nil {
 			return &exitError{ExitFailure, err}
 		}
 		return nil

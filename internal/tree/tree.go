@@ -142,6 +142,9 @@ func yamlDoc(o any) ([]byte, error) {
 	if obj, ok := m.(map[string]any); ok {
 		dropServerFields(obj)
 	}
+	if out, ok := fastYAML(m); ok {
+		return out, nil
+	}
 	return yaml.Marshal(toYAML(m))
 }
 

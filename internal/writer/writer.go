@@ -29,6 +29,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -114,10 +115,33 @@ func (p *Plan) Conflicts() []Change {
 // NewPlan compares t with the files under root. It only reads (it takes no
 // lock), and fails with a *BusyError while a render is writing the tree.
 func NewPlan(root string, t *tree.Tree) (*Plan, error) {
-	if err := busy(root); err != nil {
-		return nil, err
+	return ReadAhead(root)(t)
+}
+
+// ReadAhead starts reading the tree under root (what NewPlan reads:
+// manifest, journal, keep list, the directory walk and the files the
+// manifest lists) in the background, and returns the function that waits
+// for it and plans t. A render calls it before evaluating the CUE, so the
+// disk is read on one core while the CUE is evaluated on the other. Reading
+// early is as safe as planning before Apply: Apply replans if the manifest
+// changed or a journal appeared in between.
+func ReadAhead(root string) func(*tree.Tree) (*Plan, error) {
+	var d *onDiskState
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err = busy(root); err == nil {
+			d, err = readDisk(root)
+		}
+	}()
+	return func(t *tree.Tree) (*Plan, error) {
+		<-done
+		if err != nil {
+			return nil, err
+		}
+		return d.plan(t)
 	}
-	return newPlan(root, t)
 }
 
 // entry is what the walk found at one path.
@@ -128,23 +152,64 @@ type entry struct {
 func (e entry) regular() bool { return e.mode.IsRegular() }
 func (e entry) dir() bool     { return e.mode.IsDir() }
 
+// onDiskState is what a plan reads below root.
+type onDiskState struct {
+	root    string
+	prev    Manifest
+	prevRaw []byte
+	journal *journal
+	keep    keepList
+	onDisk  map[string]entry
+	// listed holds the content of the regular files the previous manifest
+	// lists, read ahead: a render mostly rewrites what it wrote before.
+	// Other files are read when the plan needs them, and foreign files it
+	// does not need are never read.
+	listed map[string][]byte
+}
+
+func readDisk(root string) (*onDiskState, error) {
+	d := &onDiskState{root: root, listed: map[string][]byte{}}
+	var err error
+	if d.prev, d.prevRaw, err = readManifest(root); err != nil {
+		return nil, err
+	}
+	if d.journal, err = readJournal(root); err != nil {
+		return nil, err
+	}
+	if d.keep, err = readKeep(root); err != nil {
+		return nil, err
+	}
+	if d.onDisk, err = walk(root); err != nil {
+		return nil, err
+	}
+	for p := range d.prev.Files {
+		if e, ok := d.onDisk[p]; ok && e.regular() {
+			if data, err := readRegular(filepath.Join(root, filepath.FromSlash(p))); err == nil {
+				d.listed[p] = data
+			}
+		}
+	}
+	return d, nil
+}
+
+// read returns the content of the regular file p.
+func (d *onDiskState) read(p string) ([]byte, error) {
+	if data, ok := d.listed[p]; ok {
+		return data, nil
+	}
+	return readRegular(filepath.Join(d.root, filepath.FromSlash(p)))
+}
+
 func newPlan(root string, t *tree.Tree) (*Plan, error) {
-	prev, prevRaw, err := readManifest(root)
+	d, err := readDisk(root)
 	if err != nil {
 		return nil, err
 	}
-	j, err := readJournal(root)
-	if err != nil {
-		return nil, err
-	}
-	keep, err := readKeep(root)
-	if err != nil {
-		return nil, err
-	}
-	onDisk, err := walk(root)
-	if err != nil {
-		return nil, err
-	}
+	return d.plan(t)
+}
+
+func (d *onDiskState) plan(t *tree.Tree) (*Plan, error) {
+	root, prev, prevRaw, j, keep, onDisk := d.root, d.prev, d.prevRaw, d.journal, d.keep, maps.Clone(d.onDisk)
 	plan := &Plan{Root: root, tree: t, prevRaw: prevRaw, pending: j != nil, dirs: map[string]bool{}}
 	for p, e := range onDisk {
 		if e.dir() {
@@ -191,7 +256,7 @@ func newPlan(root string, t *tree.Tree) (*Plan, error) {
 			add(Change{Path: p, State: Foreign, New: data, Why: kindOf(e.mode), Blocks: true})
 			continue
 		}
-		old, err := readRegular(filepath.Join(root, filepath.FromSlash(p)))
+		old, err := d.read(p)
 		if err != nil {
 			return nil, err // it was a regular file a moment ago
 		}
@@ -222,7 +287,7 @@ func newPlan(root string, t *tree.Tree) (*Plan, error) {
 				c.Why, c.Blocks = kindOf(e.mode)+" named in "+ManifestName, true
 			}
 		case listed:
-			old, err := readRegular(filepath.Join(root, filepath.FromSlash(p)))
+			old, err := d.read(p)
 			if err != nil {
 				return nil, err
 			}

@@ -1,0 +1,182 @@
+package tree
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	yaml "go.yaml.in/yaml/v2"
+)
+
+// fastYAML writes the decoded JSON value v (maps, lists, strings,
+// json.Number, booleans, null) exactly as yaml.Marshal(toYAML(v)) does,
+// without the reflection and event machinery of the YAML library, which
+// was the largest cost of a render. It covers the block layout that
+// yaml.v2 produces for such values; every scalar's text is yaml.v2's own
+// (asked once per distinct string and cached). Where yaml.v2 could lay a
+// value out differently (a multi-line string, a line long enough to be
+// folded at 80 columns, a long key, a float), it reports false and the
+// caller uses yaml.v2 for the whole document. TestFastYAMLMatchesYAMLv2
+// compares both on every document of the example tree and on random values.
+func fastYAML(v any) ([]byte, bool) {
+	var b bytes.Buffer
+	b.Grow(1024)
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	if len(m) == 0 {
+		return []byte("{}\n"), true
+	}
+	if !writeMap(&b, m, 0, false) {
+		return nil, false
+	}
+	return b.Bytes(), true
+}
+
+// writeMap writes a non-empty mapping whose keys start at column indent.
+// With inSeq, the first key follows a "- " already written.
+func writeMap(b *bytes.Buffer, m map[string]any, indent int, inSeq bool) bool {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i > 0 || !inSeq {
+			writeIndent(b, indent)
+		}
+		// A key that is long or spans lines (even escaped, in quotes) is
+		// written by yaml.v2 as a complex key ("? ").
+		kt, ok := scalarText(k)
+		if !ok || len(k) > 100 || strings.ContainsAny(k, "\r\n\u0085\u2028\u2029") || !fits(k, kt, indent) {
+			return false
+		}
+		b.WriteString(kt)
+		b.WriteByte(':')
+		if !writeValue(b, m[k], indent, indent+len(kt)+2) {
+			return false
+		}
+	}
+	return true
+}
+
+// writeValue writes what follows "key:" (or "-"): a scalar or an empty
+// collection on the same line, a collection on the next lines. indent is
+// the parent's column; col is where an inline scalar would start.
+func writeValue(b *bytes.Buffer, v any, indent, col int) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			b.WriteString(" {}\n")
+			return true
+		}
+		b.WriteByte('\n')
+		return writeMap(b, x, indent+2, false)
+	case []any:
+		if len(x) == 0 {
+			b.WriteString(" []\n")
+			return true
+		}
+		b.WriteByte('\n')
+		// yaml.v2 does not indent a sequence below a mapping key.
+		return writeSeq(b, x, indent)
+	}
+	text, ok := scalar(v)
+	if !ok || !fits(v, text, col) {
+		return false
+	}
+	b.WriteByte(' ')
+	b.WriteString(text)
+	b.WriteByte('\n')
+	return true
+}
+
+// writeSeq writes a non-empty sequence whose dashes are at column indent.
+func writeSeq(b *bytes.Buffer, s []any, indent int) bool {
+	for _, e := range s {
+		writeIndent(b, indent)
+		b.WriteByte('-')
+		switch x := e.(type) {
+		case map[string]any:
+			if len(x) == 0 {
+				b.WriteString(" {}\n")
+				continue
+			}
+			b.WriteByte(' ')
+			if !writeMap(b, x, indent+2, true) {
+				return false
+			}
+		case []any:
+			if len(x) == 0 {
+				b.WriteString(" []\n")
+				continue
+			}
+			// A sequence in a sequence starts on the dash's line.
+			b.WriteByte(' ')
+			var inner bytes.Buffer
+			if !writeSeq(&inner, x, indent+2) {
+				return false
+			}
+			b.Write(inner.Bytes()[indent+2:])
+		default:
+			if !writeValue(b, e, indent, indent+2) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func writeIndent(b *bytes.Buffer, n int) {
+	for range n {
+		b.WriteByte(' ')
+	}
+}
+
+// fits reports whether a scalar written at column col cannot be folded:
+// yaml.v2 breaks a line at a space once it has passed 80 columns.
+func fits(v any, text string, col int) bool {
+	s, isString := v.(string)
+	return !isString || !strings.ContainsRune(s, ' ') || col+len(text) <= 80
+}
+
+// scalar is the YAML text of a scalar value, as yaml.v2 writes it.
+func scalar(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "null", true
+	case bool:
+		return strconv.FormatBool(x), true
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return strconv.FormatInt(n, 10), true
+		}
+		return "", false // floats: left to yaml.v2
+	case string:
+		return scalarText(x)
+	}
+	return "", false
+}
+
+// scalarTexts caches yaml.v2's text of each distinct string: a render
+// writes the same names, labels and keys thousands of times.
+var scalarTexts sync.Map // string → string ("" when not single-line)
+
+// scalarText is yaml.v2's text of the string s (plain, single- or
+// double-quoted), or false when it spans lines.
+func scalarText(s string) (string, bool) {
+	if t, ok := scalarTexts.Load(s); ok {
+		return t.(string), t.(string) != ""
+	}
+	out, err := yaml.Marshal(s)
+	text := strings.TrimSuffix(string(out), "\n")
+	if err != nil || strings.Contains(text, "\n") {
+		text = ""
+	}
+	scalarTexts.Store(s, text)
+	return text, text != ""
+}
