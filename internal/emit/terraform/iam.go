@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/idpgen/idpgen/internal/awsnames"
+	"github.com/idpgen/idpgen/internal/diag"
 )
 
 // serviceRole declares a role an AWS service assumes, with its trust
@@ -140,7 +141,11 @@ func (b *builder) iam() {
 				Refs:    []expr{ref(keyAddr("vault_unseal"), "arn")},
 			})
 		case id.Service != nil:
-			b.inlinePolicy(id.ID, role, "service-resources", b.servicePolicy(id)...)
+			stmts := b.servicePolicy(id)
+			if n := policySize(stmts); n > maxInlinePolicy && b.err == nil {
+				b.err = diag.At(id.Service.Src, "aws", "the role of service %q would have an inline policy of about %d characters (each ARN known only after apply counted as %d), over IAM's limit of %d for a role's inline policies: declare fewer resources, or fewer reviewed statements", id.Service.Name, n, refLength, maxInlinePolicy)
+			}
+			b.inlinePolicy(id.ID, role, "service-resources", stmts...)
 			b.annotate(f, reviewNote(id.Service), "data", "aws_iam_policy_document", id.ID)
 		}
 		if id.EKSAddon != "" {
@@ -366,4 +371,37 @@ func (b *builder) servicePolicy(id awsnames.PodIdentity) []statement {
 			b.serviceDataKeyUse())
 	}
 	return append(stmts, b.serviceAccessPolicy(id.Service)...)
+}
+
+// maxInlinePolicy is IAM's limit on the inline policies of one role, in
+// characters not counting whitespace: a larger policy passes every check
+// here and fails `terraform apply`.
+const maxInlinePolicy = 10240
+
+// refLength stands for the value of a reference (an ARN known only once
+// applied) when a policy's size is estimated.
+const refLength = 100
+
+// policySize estimates the size of the policy document IAM stores for
+// stmts, as compact JSON.
+func policySize(stmts []statement) int {
+	n := len(`{"Version":"2012-10-17","Statement":[]}`)
+	quoted := func(ss []string) int {
+		m := 0
+		for _, s := range ss {
+			m += len(s) + 3 // quotes and a comma
+		}
+		return m
+	}
+	for _, s := range stmts {
+		n += len(`{"Sid":"","Effect":"Allow","Action":[],"Resource":[]},`) + len(s.Sid)
+		n += quoted(s.Actions) + quoted(s.Resources) + len(s.Refs)*(refLength+3)
+		for _, p := range s.Principals {
+			n += len(`"Principal":{"":[]},`) + len(p.Type) + quoted(p.Identifiers)
+		}
+		for _, c := range s.Conditions {
+			n += len(`"Condition":{"":{"":[]}},`) + len(c.Test) + len(c.Variable) + quoted(c.Values)
+		}
+	}
+	return n
 }
