@@ -281,6 +281,7 @@ func initFiles(o *initOptions, envs []initEnv, placeholders bool) ([]initFile, e
 		"Placeholders": placeholders,
 		"SchemaDir":    schemaPkgDir,
 		"Version":      version(),
+		"RepoPath":     repoPathFor(o.dir),
 	}
 	var files []initFile
 	for _, t := range []struct{ path, text string }{
@@ -377,6 +378,11 @@ name: "{{.Name}}"
 // repo is the repository Argo CD deploys from; repo.path (default
 // "generated") is the rendered tree in it, where idpgen render writes.
 repo: url: "{{.Repo}}"
+{{- if .RepoPath}}
+// The platform lives below the root of an existing repository: the tree is
+// rendered beside it.
+repo: path: "{{.RepoPath}}"
+{{- end}}
 
 aws: {
 	// stateBucket holds every environment's Terraform state; create it once.
@@ -433,3 +439,22 @@ services: hello: {
 	// overrides: prod: replicas: 3
 }
 `
+
+// repoPathFor is repo.path for a platform written into dir when dir lies
+// below the root of an existing git repository (render requires --out to
+// be repo.path there), or "" for the default, "generated" at the root.
+func repoPathFor(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	root := findUp(abs, ".git")
+	if root == "" || root == abs {
+		return ""
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil {
+		return ""
+	}
+	return filepath.ToSlash(filepath.Join(rel, "generated"))
+}
