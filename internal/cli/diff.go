@@ -70,7 +70,7 @@ type objectChange struct {
 // whenever anything does and says nothing of its own; files render never
 // touches are not its changes.
 func shown(c writer.Change) bool {
-	return c.Path != writer.ManifestName && !(c.State == writer.Foreign && c.New == nil)
+	return c.Path != writer.ManifestName && c.State != writer.Foreign
 }
 
 func printDiff(w io.Writer, plan *writer.Plan, out string, unified bool) {
@@ -87,7 +87,7 @@ func printDiff(w io.Writer, plan *writer.Plan, out string, unified bool) {
 			groups[group(c.Path)] = append(groups[group(c.Path)], objectChanges(c)...)
 		case c.Path == writer.ManifestName:
 			manifest = true
-		default:
+		case !c.Blocks: // blocking ones are listed by printBlocked
 			foreign = append(foreign, c)
 		}
 	}
@@ -104,6 +104,7 @@ func printDiff(w io.Writer, plan *writer.Plan, out string, unified bool) {
 			fmt.Fprintf(w, "no changes to objects\n")
 		}
 		printForeign(w, foreign, out)
+		printBlocked(w, plan, out)
 		return
 	}
 	names := make([]string, 0, len(groups))
@@ -118,6 +119,7 @@ func printDiff(w io.Writer, plan *writer.Plan, out string, unified bool) {
 		}
 	}
 	printForeign(w, foreign, out)
+	printBlocked(w, plan, out)
 	if !unified {
 		return
 	}
@@ -135,6 +137,25 @@ func printDiff(w io.Writer, plan *writer.Plan, out string, unified bool) {
 			continue
 		}
 		printUnified(w, c.Old, c.New, name)
+	}
+}
+
+// printBlocked says that render would refuse to run, and why, when files
+// idpgen did not generate are in the way of the render (at a path it
+// renders, above one, or claimed by the manifest): a diff must not promise
+// changes that render will not make.
+func printBlocked(w io.Writer, plan *writer.Plan, out string) {
+	c := plan.Conflicts()
+	if len(c) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "render would write nothing: %d file(s) idpgen did not generate are in the way (move them, then render):\n", len(c))
+	for _, x := range c {
+		why := x.Why
+		if why == "" {
+			why = "no generated-file marker, where render writes " + x.Path
+		}
+		fmt.Fprintf(w, "  %s/%s (%s)\n", out, x.Path, why)
 	}
 }
 
