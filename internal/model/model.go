@@ -134,9 +134,13 @@ type Sizing struct {
 		Max          int    `json:"max"`
 	} `json:"systemNodes"`
 	Karpenter struct {
-		CPULimit         int    `json:"cpuLimit"`
-		Spot             bool   `json:"spot"`
-		ConsolidateAfter string `json:"consolidateAfter"`
+		CPULimit           int      `json:"cpuLimit"`
+		Spot               bool     `json:"spot"`
+		ConsolidateAfter   string   `json:"consolidateAfter"`
+		MemoryLimitGiB     int      `json:"memoryLimitGiB"`
+		InstanceCategories []string `json:"instanceCategories"`
+		MinGeneration      int      `json:"minGeneration"`
+		Architectures      []string `json:"architectures"`
 	} `json:"karpenter"`
 }
 
@@ -207,6 +211,7 @@ type Service struct {
 	Autoscaling *Autoscaling        `json:"autoscaling,omitempty"`
 	DependsOn   []string            `json:"dependsOn"`
 	Public      *Exposure           `json:"public,omitempty"`
+	Capacity    string              `json:"capacity"`
 	Storage     *Storage            `json:"storage,omitempty"`
 	AWS         ServiceAWS          `json:"aws"`
 	RunAsUser   int64               `json:"runAsUser"`
