@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -58,7 +59,16 @@ func capacity(p *model.Platform, svc *model.Service, add func(errors.Error)) {
 		}
 	}
 
-	// Then what each environment makes of them.
+	// Then what each environment makes of them. A VPA declared where the
+	// add-on is missing is reported once per declaration, with every
+	// environment concerned.
+	noVPA := map[string][]string{}
+	var noVPAOrder []cue.Path
+	defer func() {
+		for _, sel := range noVPAOrder {
+			at(sel, "verticalScaling applies in %s, and the vpa add-on is not enabled there; enable addons.vpa, or declare verticalScaling only in the overrides of environments that have it", strings.Join(noVPA[sel.String()], ", "))
+		}
+	}()
 	for _, env := range p.EnvironmentList {
 		if !svc.Enabled(env.Name) {
 			continue
@@ -77,22 +87,26 @@ func capacity(p *model.Platform, svc *model.Service, add func(errors.Error)) {
 		if d := w.Disruption; d != nil && validDisruption[d] && !d.None {
 			sel := from(o.Disruption != nil, "disruption")
 			pods := w.Replicas
-			what := "runs"
+			runs := fmt.Sprintf("runs %d pod(s)", pods)
 			if w.Autoscaling != nil {
-				what = "runs at least (autoscaling.minReplicas)"
+				runs = fmt.Sprintf("runs as few as %d pod(s) (autoscaling.minReplicas)", pods)
 			}
 			switch {
 			case d.MinAvailable != nil && *d.MinAvailable >= pods:
-				at(diag.Sel(sel, "minAvailable"), "in %s the service %s %d pod(s), so minAvailable: %d never allows an eviction and node drains would block forever; lower it below %d, use maxUnavailable, or override disruption for %s", env.Name, what, pods, *d.MinAvailable, pods, env.Name)
+				at(diag.Sel(sel, "minAvailable"), "in %s the service %s, so minAvailable: %d never allows an eviction and node drains would block forever; lower it below %d, use maxUnavailable, or override disruption for %s", env.Name, runs, *d.MinAvailable, pods, env.Name)
 			case d.MaxUnavailable != nil && pods >= 2 && *d.MaxUnavailable >= pods:
-				at(diag.Sel(sel, "maxUnavailable"), "in %s the service %s %d pods, so maxUnavailable: %d lets a drain evict all of them and protects nothing; lower it below %d, or write none: true", env.Name, what, pods, *d.MaxUnavailable, pods)
+				at(diag.Sel(sel, "maxUnavailable"), "in %s the service %s, so maxUnavailable: %d lets a drain evict all of them and protects nothing; lower it below %d, or write none: true", env.Name, runs, *d.MaxUnavailable, pods)
 			}
 		}
 
 		addon := p.Addons.VPA.In(env.Name)
 		sel := from(o.VerticalScaling != nil, "verticalScaling")
 		if w.VerticalScaling != nil && !addon {
-			at(sel, "verticalScaling applies in %s, where the vpa add-on is not enabled; enable addons.vpa there, or declare verticalScaling only in the overrides of environments that have it", env.Name)
+			key := sel.String()
+			if _, seen := noVPA[key]; !seen {
+				noVPAOrder = append(noVPAOrder, sel)
+			}
+			noVPA[key] = append(noVPA[key], env.Name)
 			continue
 		}
 		v := w.VPA(addon)
@@ -109,7 +123,12 @@ func capacity(p *model.Platform, svc *model.Service, add func(errors.Error)) {
 			}
 		}
 		if len(clash) > 0 {
-			at(diag.Sel(sel, "resources"), "in %s the VPA (mode %q) updates %s, which the HPA scales on: the two would fight; let the VPA control only the other resource (resources: [\"memory\"] or [\"cpu\"]), scale the HPA on another metric (autoscaling.metrics), or set mode: \"Off\"", env.Name, v.Mode, strings.Join(clash, " and "))
+			// At the mode: updating is what the service asked for (the
+			// resources may be the schema's default).
+			if overridden && o.VerticalScaling != nil && o.VerticalScaling.Mode == nil {
+				sel = diag.Sel("verticalScaling")
+			}
+			at(diag.Sel(sel, "mode"), "in %s the VPA (mode %q) updates %s, which the HPA scales on: the two would fight; let the VPA control only the other resource (resources: [\"memory\"] or [\"cpu\"]), scale the HPA on another metric (autoscaling.metrics), or set mode: \"Off\"", env.Name, v.Mode, strings.Join(clash, " and "))
 		}
 	}
 }
