@@ -181,24 +181,14 @@ func checkVPA(t *testing.T, svc *model.Service, w model.Workload, addon bool, vp
 
 // checkScheduling: the pod's PriorityClass, and the on-demand pool for an
 // on-demand service where Karpenter runs (nothing elsewhere).
-func checkScheduling(t *testing.T, svc *model.Service, w model.Workload, spec corev1.PodSpec) {
+func checkScheduling(t *testing.T, svc *model.Service, w model.Workload, karpenter bool, spec corev1.PodSpec) {
 	t.Helper()
 	if spec.PriorityClassName != kustomize.PriorityClassName(svc.Priority) || svc.Priority == "" {
 		t.Errorf("priorityClassName %q, want the class of %q", spec.PriorityClassName, svc.Priority)
 	}
-	karpenter := platformOf(t).Addons.Karpenter.In(w.Environment.Name)
 	if onDemand := svc.Capacity == model.CapacityOnDemand && karpenter; onDemand != (spec.NodeSelector != nil) || onDemand != tolerates(spec) {
 		t.Errorf("capacity %s, karpenter %v: nodeSelector %v, tolerations %v", svc.Capacity, karpenter, spec.NodeSelector, spec.Tolerations)
 	}
-}
-
-var currentPlatform *model.Platform
-
-func platformOf(t *testing.T) *model.Platform {
-	if currentPlatform == nil {
-		t.Fatal("no platform under test")
-	}
-	return currentPlatform
 }
 
 func tolerates(spec corev1.PodSpec) bool {
@@ -222,7 +212,6 @@ func TestStatefulServicesNeverLandOnSpot(t *testing.T) {
 	rng := rand.New(rand.NewPCG(10, 2))
 	for round := range 4 {
 		p, _ := renderExample(t)
-		currentPlatform = p
 		karpenterEnvs := []string{}
 		for _, env := range p.EnvironmentList {
 			env.Sizing.Karpenter.Spot = rng.IntN(2) == 0

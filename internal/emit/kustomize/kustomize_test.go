@@ -119,7 +119,6 @@ func decodeStrict(t *testing.T, obj map[string]any) any {
 
 func TestEveryOverlayBuildsIntoValidObjects(t *testing.T) {
 	p, out := renderExample(t)
-	currentPlatform = p
 	for _, env := range p.EnvironmentList {
 		for _, svc := range p.ServiceList {
 			t.Run(env.Name+"/"+svc.Name, func(t *testing.T) {
@@ -179,6 +178,7 @@ func TestEveryOverlayBuildsIntoValidObjects(t *testing.T) {
 					t.Fatalf("no workload in %v", kinds)
 				}
 				checkPod(t, svc, w, pod)
+				checkScheduling(t, svc, w, p.Addons.Karpenter.In(env.Name), pod.Spec)
 				switch {
 				case w.Autoscaling != nil:
 					if hpa == nil {
@@ -234,7 +234,6 @@ func checkMeta(t *testing.T, p *model.Platform, svc *model.Service, env *model.E
 func checkPod(t *testing.T, svc *model.Service, w model.Workload, pod *corev1.PodTemplateSpec) {
 	t.Helper()
 	spec := pod.Spec
-	checkScheduling(t, svc, w, spec)
 	if pod.Labels[kustomize.LabelEnvironment] != w.Environment.Name {
 		t.Errorf("pod template lacks the environment label: %v", pod.Labels)
 	}
