@@ -37,7 +37,8 @@ func Platform(p *model.Platform) error {
 			workload(p, svc, add) // workload.go
 		}
 	}
-	images(p, add) // registry.go
+	images(p, add)      // registry.go
+	rightSizing(p, add) // rightsizing.go
 	if errs == nil {
 		return nil
 	}
