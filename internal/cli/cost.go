@@ -113,8 +113,11 @@ func loadAtRevision(dir, rev string) (*model.Platform, error) {
 	if err != nil {
 		return nil, fail("%s: %v", rev, err)
 	}
+	// Git runs at the top of the repository: in a subdirectory, git
+	// archive would archive only that subdirectory.
+	cwd := abs
 	git := func(args ...string) ([]byte, error) {
-		cmd := exec.Command("git", append([]string{"-C", abs}, args...)...)
+		cmd := exec.Command("git", append([]string{"-C", cwd}, args...)...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -125,12 +128,13 @@ func loadAtRevision(dir, rev string) (*model.Platform, error) {
 	}
 	top, err := git("rev-parse", "--show-toplevel")
 	if err != nil {
-		return nil, fail("%s: %s is not in a Git repository: %v", rev, dir, err)
+		return nil, &exitError{ExitUsage, fmt.Errorf("--base %s: %s is not in a Git repository: %v", rev, dir, err)}
 	}
 	root := strings.TrimSpace(string(top))
 	if root, err = filepath.EvalSymlinks(root); err != nil {
 		return nil, fail("%s: %v", rev, err)
 	}
+	cwd = root
 	if _, err := git("rev-parse", "--verify", "--quiet", rev+"^{commit}"); err != nil {
 		return nil, &exitError{ExitUsage, fmt.Errorf("--base %s: not a commit of the repository at %s", rev, root)}
 	}
