@@ -125,6 +125,8 @@ func environment(p *model.Platform, env *model.Environment) Environment {
 			pool = poolnames.OnDemand
 		}
 		pools[pool] = append(pools[pool], pods{svc.Name, w.Resources.Requests.CPUMillis, w.Resources.Requests.MemoryMiB, w.Replicas, maxN})
+		// One NLB per scheme in use: a public exposure is internet-facing
+		// (the model has no internal exposure yet).
 		if svc.Public != nil {
 			schemes["internet-facing"] = true
 		}
@@ -170,6 +172,9 @@ func environment(p *model.Platform, env *model.Environment) Environment {
 	for _, s := range slices.Sorted(maps.Keys(schemes)) {
 		unpriced("Network load balancers", s, 1)
 	}
+	// The keys the Terraform foundation creates (internal/emit/terraform,
+	// storage): Vault's unseal key, Velero's backup key, and the key of
+	// the services' buckets, tables and topics.
 	if p.Addons.Vault.In(env.Name) {
 		kmsKeys++
 	}
