@@ -107,15 +107,26 @@ func rightSizingIn(p *model.Platform, env *model.Environment, add func(errors.Er
 	}
 	vcpu := func(m int64) string { return fmt.Sprintf("%.1f vCPU", float64(m)/1000) }
 	gib := func(m int64) string { return fmt.Sprintf("%.1f GiB", float64(m)/1024) }
+	// A limit the user set is reported at its line; a default of the
+	// schema at the environment's declaration, which is where it is
+	// changed.
+	atLimit := func(sel, format string, args ...any) {
+		if op, _ := env.Src.LookupPath(cue.ParsePath(sel)).Expr(); op == cue.AndOp {
+			add(diag.At(env.Src, sel, format, args...))
+			return
+		}
+		path := append([]string{"environments", diag.Label(env.Name)}, strings.Split(sel, ".")...)
+		add(diag.New(diag.SourcePos(env.Src), path, format+" (the limit is the schema's default for a %s environment)", append(args, env.Tier)...))
+	}
 	if cpuSum > int64(k.CPULimit)*1000 {
-		add(diag.At(env.Src, "sizing.karpenter.cpuLimit",
+		atLimit("sizing.karpenter.cpuLimit",
 			"the services of %s request %s at their maximum replicas, beyond cpuLimit %d: the cluster could never scale that far (largest: %s); raise cpuLimit or lower maxReplicas",
-			env.Name, vcpu(cpuSum), k.CPULimit, top(func(c contribution) int64 { return c.cpu }, vcpu)))
+			env.Name, vcpu(cpuSum), k.CPULimit, top(func(c contribution) int64 { return c.cpu }, vcpu))
 	}
 	if memSum > int64(k.MemoryLimitGiB)*1024 {
-		add(diag.At(env.Src, "sizing.karpenter.memoryLimitGiB",
+		atLimit("sizing.karpenter.memoryLimitGiB",
 			"the services of %s request %s at their maximum replicas, beyond memoryLimitGiB %d: the cluster could never scale that far (largest: %s); raise memoryLimitGiB or lower maxReplicas",
-			env.Name, gib(memSum), k.MemoryLimitGiB, top(func(c contribution) int64 { return c.mem }, gib)))
+			env.Name, gib(memSum), k.MemoryLimitGiB, top(func(c contribution) int64 { return c.mem }, gib))
 	}
 }
 
