@@ -79,6 +79,11 @@ func runCost(g *globalOptions, o *costOptions, stdout, stderr io.Writer) error {
 		return head.Write(stdout, o.format)
 	}
 	bp, err := loadAtRevision(g.platform, o.base)
+	if err == errNotAtRevision {
+		// A pull request that adds the platform: everything is new.
+		fmt.Fprintf(stderr, "idpgen: note: %s does not exist at %s; every cost is new\n", g.platform, o.base)
+		return cost.Compare(o.base, &cost.Report{}, head).Write(stdout, o.format)
+	}
 	if err != nil {
 		var ee *exitError
 		if errors.As(err, &ee) {
@@ -162,10 +167,14 @@ func loadAtRevision(dir, rev string) (*model.Platform, error) {
 	}
 	platform := filepath.Join(tmp, platRel)
 	if !isDir(platform) {
-		return nil, fail("%s: %s does not exist at that revision", rev, platRel)
+		return nil, errNotAtRevision
 	}
 	return render.Load(platform)
 }
+
+// errNotAtRevision: the platform's directory does not exist at the
+// revision.
+var errNotAtRevision = errors.New("the platform does not exist at that revision")
 
 func isDir(p string) bool {
 	st, err := os.Stat(p)

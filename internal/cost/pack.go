@@ -135,9 +135,13 @@ func firstFit(order []pods, count func(pods) int, cpu, mem, slots int64) int {
 		}
 		return m
 	}
+	first := 0 // nodes before it have no pod slot left
 	for _, x := range order {
 		k := int64(count(x))
-		for i := range nodes {
+		for first < len(nodes) && nodes[first].slots == 0 {
+			first++
+		}
+		for i := first; i < len(nodes); i++ {
 			if k == 0 {
 				break
 			}
