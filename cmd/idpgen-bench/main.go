@@ -88,6 +88,7 @@ func run(sizes string, runs int, work string, errorServices int) error {
 			{"render (no change)", nil, append([]string{idpgen, "render"}, args...), 10 * time.Second},
 			{"render --check (no change)", nil, append([]string{idpgen, "render", "--check"}, args...), 3 * time.Second},
 			{"vet", nil, append([]string{idpgen, "vet"}, args...), 0},
+			{"cost", nil, []string{idpgen, "cost", "--platform", platform}, 5 * time.Second},
 			{"cue export (reference)", nil, []string{cue, "export", "./" + platform}, 0},
 		}
 		for _, ms := range measures {

@@ -69,6 +69,13 @@ func ModuleDir(module string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return DownloadDir(module, version)
+}
+
+// DownloadDir returns the module cache directory of module at version,
+// downloading it when it is not in the cache yet (for a module that cannot
+// be pinned in pin/go.mod; see internal/ec2types/gen).
+func DownloadDir(module, version string) (string, error) {
 	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOMODCACHE: %w", err)

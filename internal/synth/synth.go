@@ -60,7 +60,9 @@ teams: {
 	}
 	b.WriteString("}\nenvironments: {\n")
 	for i, e := range envs[:o.Environments] {
-		fmt.Fprintf(&b, "\t%s: {tier: %q, account: \"%012d\", region: \"eu-west-1\", promotion: %d, network: vpcCIDR: \"10.%d.0.0/16\"}\n",
+		// Karpenter's limits at the schema's maximum: thousands of
+		// services at their HPA maximum need far more than the defaults.
+		fmt.Fprintf(&b, "\t%s: {tier: %q, account: \"%012d\", region: \"eu-west-1\", promotion: %d, network: vpcCIDR: \"10.%d.0.0/16\", sizing: karpenter: {cpuLimit: 1000000, memoryLimitGiB: 8000000}}\n",
 			e.name, e.tier, 100000000000+i*111111111111%900000000000, i, 10*(i+1))
 	}
 	b.WriteString("}\n")

@@ -38,7 +38,8 @@ func Platform(p *model.Platform) error {
 			capacity(p, svc, add) // capacity.go
 		}
 	}
-	images(p, add) // registry.go
+	images(p, add)      // registry.go
+	rightSizing(p, add) // rightsizing.go
 	if errs == nil {
 		return nil
 	}
