@@ -160,11 +160,11 @@ func (b *builder) ecrRepository(file string, svc *model.Service, key string, kee
 		},
 	}})
 	repo := b.resource(file, "aws_ecr_repository", tfName(svc.Name), obj{
-		"name":                         awsnames.ECRRepository(b.p, svc.Name),
-		"image_tag_mutability":         "IMMUTABLE",
-		"encryption_configuration":     obj{"encryption_type": "KMS", "kms_key": ref(key, "arn")},
-		"force_delete":                 false,
-		"tags":                         b.teamTags(svc.Team, obj{"service": svc.Name}),
+		"name":                     awsnames.ECRRepository(b.p, svc.Name),
+		"image_tag_mutability":     "IMMUTABLE",
+		"encryption_configuration": obj{"encryption_type": "KMS", "kms_key": ref(key, "arn")},
+		"force_delete":             false,
+		"tags":                     b.teamTags(svc.Team, obj{"service": svc.Name}),
 	})
 	b.resource(file, "aws_ecr_lifecycle_policy", tfName(svc.Name), obj{
 		"repository": ref(repo, "name"),
