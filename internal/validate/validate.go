@@ -82,6 +82,7 @@ func environments(p *model.Platform, add func(errors.Error)) {
 		}
 		prefixes[env.Name] = pfx
 		publicAccessCIDRs(env, add)
+		controlPlaneLogs(env, add)
 		if env.Kubernetes.PublicEndpoint && len(env.Kubernetes.PublicAccessCIDRs) == 0 {
 			add(diag.At(env.Src, "kubernetes.publicEndpoint", "publicEndpoint is true but no publicAccessCIDRs are listed; list the networks that may reach the API"))
 		}

@@ -3,6 +3,8 @@ package validate
 import (
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 
 	"cuelang.org/go/cue/errors"
 
@@ -58,4 +60,30 @@ func publicAccessCIDRs(env *model.Environment, add func(errors.Error)) {
 			}
 		}
 	}
+}
+
+// auditLogs are the control-plane log types every environment keeps: who
+// called the API (api, audit) and who signed in (authenticator). prod
+// keeps all five by default (schemas/aws.cue).
+var auditLogs = []string{"api", "audit", "authenticator"}
+
+// controlPlaneLogs checks that an environment keeps the audit logs.
+func controlPlaneLogs(env *model.Environment, add func(errors.Error)) {
+	var missing []string
+	for _, l := range auditLogs {
+		if !slices.Contains(env.Kubernetes.ControlPlaneLogs, l) {
+			missing = append(missing, fmt.Sprintf("%q", l))
+		}
+	}
+	if len(missing) > 0 {
+		add(diag.At(env.Src, "kubernetes.controlPlaneLogs", "control-plane logs must include %s (who called the API and who signed in); add %s", strings.Join(quoted(auditLogs), ", "), strings.Join(missing, ", ")))
+	}
+}
+
+func quoted(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
 }
