@@ -522,3 +522,41 @@ func TestHardeningKnobs(t *testing.T) {
 	}
 	team.PermissionSet = set
 }
+
+// TestRegistryScanning: wherever repositories are created, the registry
+// scans them (enhanced and continuous where prod pulls from, basic on push
+// elsewhere), and no repository keeps the per-repository scan_on_push AWS
+// replaced with registry-level scanning.
+func TestRegistryScanning(t *testing.T) {
+	for _, r := range platforms(t) {
+		checked := 0
+		for mod, d := range modules(t, r) {
+			repos := d.blocks("resource", "aws_ecr_repository")
+			if len(repos) == 0 {
+				continue
+			}
+			checked++
+			enhanced := mod == "registry"
+			for _, env := range r.p.EnvironmentList {
+				if env.Name == mod {
+					enhanced = env.Prod()
+				}
+			}
+			want := map[bool][2]string{true: {"ENHANCED", "CONTINUOUS_SCAN"}, false: {"BASIC", "SCAN_ON_PUSH"}}[enhanced]
+			sc := d.blocks("resource", "aws_ecr_registry_scanning_configuration")["main"]
+			rule := asMap(asList(sc["rule"])[0])
+			filter := asMap(asList(rule["repository_filter"])[0])
+			if sc["scan_type"] != want[0] || rule["scan_frequency"] != want[1] || filter["filter"] != "*" || filter["filter_type"] != "WILDCARD" {
+				t.Errorf("%s %s: scanning %v", r.name, mod, sc)
+			}
+			for name, repo := range repos {
+				if repo["image_scanning_configuration"] != nil {
+					t.Errorf("%s %s: repository %s scans on its own", r.name, mod, name)
+				}
+			}
+		}
+		if checked == 0 {
+			t.Errorf("%s: no module creates repositories", r.name)
+		}
+	}
+}
