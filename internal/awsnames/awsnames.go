@@ -69,10 +69,9 @@ func (n Names) AddonRole(addon string) string { return limit(n.Cluster()+"-"+add
 // Identity.
 func (n Names) ServiceRole(service string) string { return limit(n.Cluster()+"-svc-"+service, 64) }
 
-// AdminRole and CIRole are the organisation-wide roles granted cluster
-// access.
+// AdminRole is the organisation-wide role granted cluster access. (CI has
+// none: Argo CD deploys from git; see README, "Security".)
 func (n Names) AdminRole(p *model.Platform) string { return p.AWS.AdminRoleName }
-func (n Names) CIRole(p *model.Platform) string    { return p.AWS.CIRoleName }
 
 // RoleARN is the ARN of a role in the environment's account.
 func (n Names) RoleARN(role string) string {

@@ -139,6 +139,7 @@ func (n Names) PodIdentities(p *model.Platform) []PodIdentity {
 	if p.Addons.AWSLoadBalancerController.In(env) {
 		out = append(out, PodIdentity{ID: "aws_load_balancer_controller", Namespace: or(p.Addons.AWSLoadBalancerController.Namespace, "kube-system"), ServiceAccount: LBCServiceAccount, Role: n.AddonRole("aws-load-balancer-controller")})
 	}
+	out = append(out, PodIdentity{ID: "vpc_cni", Namespace: CNINamespace, ServiceAccount: CNIServiceAccount, Role: n.CNIRole(), EKSAddon: "vpc-cni"})
 	out = append(out, PodIdentity{ID: "ebs_csi", Namespace: EBSCSINamespace, ServiceAccount: EBSCSIServiceAccount, Role: n.AddonRole("ebs-csi"), EKSAddon: "aws-ebs-csi-driver"})
 	if p.Addons.Velero.In(env) {
 		out = append(out, PodIdentity{ID: "velero", Namespace: or(p.Addons.Velero.Namespace, "velero"), ServiceAccount: VeleroServiceAccount, Role: n.AddonRole("velero")})

@@ -55,7 +55,7 @@ func TestPodIdentities(t *testing.T) {
 	for _, id := range For(p, env).PodIdentities(p) {
 		got = append(got, id.Namespace+"/"+id.ServiceAccount)
 	}
-	want := "karpenter/karpenter kube-system/aws-load-balancer-controller kube-system/ebs-csi-controller-sa velero/velero vault/vault t/" + strings.Repeat("s", 40)
+	want := "karpenter/karpenter kube-system/aws-load-balancer-controller kube-system/aws-node kube-system/ebs-csi-controller-sa velero/velero vault/vault t/" + strings.Repeat("s", 40)
 	if strings.Join(got, " ") != want {
 		t.Errorf("got  %s\nwant %s", strings.Join(got, " "), want)
 	}

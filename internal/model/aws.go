@@ -38,6 +38,9 @@ const AddonVersionDefault = "default"
 // Backup configures the backup bucket.
 type Backup struct {
 	NoncurrentVersionDays int `json:"noncurrentVersionDays"`
+	// ObjectLockDays is the governance-mode retention of backup objects
+	// (0: no Object Lock).
+	ObjectLockDays int `json:"objectLockDays"`
 }
 
 // Registry is the one ECR holding every service's repository, pulled from

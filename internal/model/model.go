@@ -44,7 +44,6 @@ type AWSOrganization struct {
 	OrganizationID               string `json:"organizationID,omitempty"`
 	StateBucket                  string `json:"stateBucket"`
 	AdminRoleName                string `json:"adminRoleName"`
-	CIRoleName                   string `json:"ciRoleName"`
 	AllowAccountReuseAcrossTiers bool   `json:"allowAccountReuseAcrossTiers"`
 
 	Terraform   TerraformSettings `json:"terraform"`             // see aws.go
@@ -54,11 +53,14 @@ type AWSOrganization struct {
 
 // Team is a group of people owning services and namespaces.
 type Team struct {
-	Name       string   `json:"name"`
-	Owners     []string `json:"owners"`
-	SSOGroup   string   `json:"ssoGroup"`
-	Namespaces []string `json:"namespaces"`
-	CostCenter string   `json:"costCenter,omitempty"`
+	Name     string   `json:"name"`
+	Owners   []string `json:"owners"`
+	SSOGroup string   `json:"ssoGroup"`
+	// PermissionSet is the IAM Identity Center permission set whose roles
+	// may assume the team's role.
+	PermissionSet string   `json:"permissionSet"`
+	Namespaces    []string `json:"namespaces"`
+	CostCenter    string   `json:"costCenter,omitempty"`
 
 	Src cue.Value `json:"-"`
 }
@@ -109,7 +111,8 @@ type Kubernetes struct {
 	SupportType      string            `json:"supportType"`
 	ControlPlaneLogs []string          `json:"controlPlaneLogs"`
 	LogRetentionDays int               `json:"logRetentionDays"`
-	Addons           map[string]string `json:"addons"` // EKS add-on name -> version or "default"
+	NodeSSMAccess    bool              `json:"nodeSSMAccess"` // AmazonSSMManagedInstanceCore on node roles
+	Addons           map[string]string `json:"addons"`        // EKS add-on name -> version or "default"
 }
 
 // Network describes an environment's VPC.

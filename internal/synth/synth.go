@@ -21,6 +21,10 @@ type Options struct {
 	// that does not exist (its own name misspelt), for error reporting
 	// at scale.
 	UnknownDependencies bool
+	// AWS gives some services AWS resources (queues, buckets, tables,
+	// topics) and turns Velero on, so that every kind of AWS resource the
+	// Terraform emitter writes is in the platform (aws.go).
+	AWS bool
 }
 
 var envs = []struct {
@@ -66,6 +70,9 @@ teams: {
 			e.name, e.tier, 100000000000+i*111111111111%900000000000, i, 10*(i+1))
 	}
 	b.WriteString("}\n")
+	if o.AWS {
+		b.WriteString("addons: velero: enabled: true\n")
+	}
 	if err := os.WriteFile(filepath.Join(dir, "platform.cue"), []byte(b.String()), 0o644); err != nil {
 		return err
 	}
@@ -111,6 +118,9 @@ func service(b *strings.Builder, i int, o Options) {
 			b.WriteString("\t\tautoscaling: {minReplicas: 2, maxReplicas: 10}\n")
 		}
 		fmt.Fprintf(b, "\t\tsecrets: DATABASE_URL: {path: \"kv/data/svc-%d\", key: \"database-url\"}\n", i)
+	}
+	if o.AWS {
+		awsResources(b, i)
 	}
 	b.WriteString("\t\toverrides: {\n\t\t\tdev: env: LOG_LEVEL: \"debug\"\n")
 	if o.Environments >= 3 && i%13 != 12 {

@@ -83,11 +83,8 @@ func environments(p *model.Platform, add func(errors.Error)) {
 			}
 		}
 		prefixes[env.Name] = pfx
-		for i, c := range env.Kubernetes.PublicAccessCIDRs {
-			if pfx, err := netip.ParsePrefix(c); err == nil && pfx.Bits() == 0 {
-				add(diag.At(env.Src, fmt.Sprintf("kubernetes.publicAccessCIDRs[%d]", i), "the API endpoint may not be open to the whole internet (%s); list the networks that need it", c))
-			}
-		}
+		publicAccessCIDRs(env, add)
+		controlPlaneLogs(env, add)
 		if env.Kubernetes.PublicEndpoint && len(env.Kubernetes.PublicAccessCIDRs) == 0 {
 			add(diag.At(env.Src, "kubernetes.publicEndpoint", "publicEndpoint is true but no publicAccessCIDRs are listed; list the networks that may reach the API"))
 		}

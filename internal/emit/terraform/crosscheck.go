@@ -171,8 +171,8 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 				problem(f.Path, "", "%s refers to %s, which the cross-check cannot map to a Terraform resource; refer to it through awsnames and teach CrossCheck its kind", f.Path, arn)
 				continue
 			}
-			if name == n.AdminRole(p) || name == n.CIRole(p) {
-				continue // organisation roles: they exist before any environment
+			if name == n.AdminRole(p) {
+				continue // the organisation's role: they exist before any environment
 			}
 			if !declared.Has(kind, name) {
 				missing(f.Path, arn, kind, name)

@@ -18,23 +18,10 @@ var keyAdminActions = []string{
 	"kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:Update*",
 }
 
-// kmsKey writes a customer managed key with rotation and its alias.
-func (b *builder) kmsKey(id, alias, desc string) string {
-	doc := b.policy("data", "kms_"+id, statement{
-		Sid:        "AccountAdministersThroughIAM",
-		Actions:    keyAdminActions,
-		Resources:  []string{"*"}, // in a key policy, "*" is this key
-		Principals: []principal{{Type: "AWS", Identifiers: []string{b.n.AccountRootARN()}}},
-	})
-	key := b.resource("data", "aws_kms_key", id, obj{
-		"description":             desc,
-		"enable_key_rotation":     true,
-		"rotation_period_in_days": 365,
-		"deletion_window_in_days": 30,
-		"policy":                  doc,
-	})
-	b.resource("data", "aws_kms_alias", id, obj{"name": alias, "target_key_id": ref(key, "key_id")})
-	return key
+// kmsKey writes a customer managed key of the environment with rotation,
+// its alias, and grants to the AWS services that use it (keyIn).
+func (b *builder) kmsKey(id, alias, desc string, grants ...statement) string {
+	return b.keyIn("data", id, alias, desc, b.n.AccountRootARN(), b.env.Prod(), grants...)
 }
 
 // bucket writes a private, versioned, encrypted bucket that refuses plain
@@ -82,19 +69,13 @@ func (b *builder) bucket(id, name, kmsKey string, noncurrentDays int, tags obj) 
 		"depends_on": []string{"aws_s3_bucket_versioning." + id},
 	})
 	arn := b.n.BucketARN(name)
-	doc := b.policy(f, "bucket_"+id, statement{
-		Sid:        "DenyInsecureTransport",
-		Effect:     "Deny",
-		Actions:    []string{"s3:*"},
-		Resources:  []string{arn, arn + "/*"},
-		Principals: []principal{{Type: "AWS", Identifiers: []string{"*"}}},
-		Conditions: []condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: []string{"false"}}},
-	})
+	doc := b.policy(f, "bucket_"+id, tlsOnly("s3:*", arn, arn+"/*"))
 	b.resource(f, "aws_s3_bucket_policy", id, obj{
 		"bucket":     ref(bk, "id"),
 		"policy":     doc,
 		"depends_on": []string{"aws_s3_bucket_public_access_block." + id},
 	})
+	b.bucketLogging(id, bk, name)
 	return bk
 }
 
@@ -104,12 +85,17 @@ func (b *builder) storage() {
 	const f = "data"
 	n := b.n
 	b.kmsKey("eks_secrets", n.EKSSecretsKeyAlias(), "Envelope encryption of Kubernetes secrets in "+n.Cluster())
+	b.encryptionKeys()
+	if buckets := b.bucketNames(); len(buckets) > 0 {
+		b.accessLogBucket(buckets)
+	}
 	if b.vault() {
 		b.kmsKey("vault_unseal", n.VaultUnsealKeyAlias(), "Vault auto-unseal in "+n.Cluster())
 	}
 	if b.velero() {
 		key := b.kmsKey("backups", n.BackupKeyAlias(), "Velero backups of "+n.Cluster())
-		b.bucket("backups", n.BackupBucket(), key, b.env.Backup.NoncurrentVersionDays, nil)
+		bk := b.bucket("backups", n.BackupBucket(), key, b.env.Backup.NoncurrentVersionDays, nil)
+		b.objectLock("backups", bk)
 	}
 
 	// Services' own resources, tagged with the (first) owning team.
@@ -123,11 +109,7 @@ func (b *builder) storage() {
 	}
 	for _, q := range n.ServiceQueues(b.p) {
 		team := owner(func(qs, _ []string) bool { return contains(qs, q) })
-		b.resource(f, "aws_sqs_queue", "svc_"+tfName(q), obj{
-			"name":                    n.ServiceQueue(q),
-			"sqs_managed_sse_enabled": true,
-			"tags":                    b.teamTags(team, nil),
-		})
+		b.serviceQueue(q, b.teamTags(team, nil))
 	}
 	// The services' data (buckets here; tables and topics in
 	// serviceaws.go) is encrypted with a key of its own: SSE-KMS for the
@@ -150,15 +132,19 @@ func (b *builder) storage() {
 	if !n.Registry().Central {
 		for _, svc := range b.p.ServiceList {
 			if svc.Enabled(b.env.Name) {
-				b.ecrRepository(f, svc, b.env.ECR.KeepTaggedImages, b.env.ECR.UntaggedExpiryDays)
+				b.ecrRepository(f, svc, ecrKey, b.env.ECR.KeepTaggedImages, b.env.ECR.UntaggedExpiryDays)
 			}
+		}
+		if b.ownRepositories() {
+			b.registryScanning(f, b.env.Prod())
 		}
 	}
 }
 
-// ecrRepository writes a service's repository: immutable tags, scanned on
-// push, old images expired. It returns the repository's address.
-func (b *builder) ecrRepository(file string, svc *model.Service, keepTagged, untaggedDays int) string {
+// ecrRepository writes a service's repository: immutable tags, encrypted
+// with key (the address of a KMS key), old images expired; the registry's
+// scanning configuration scans it. It returns the repository's address.
+func (b *builder) ecrRepository(file string, svc *model.Service, key string, keepTagged, untaggedDays int) string {
 	lifecycle, _ := json.Marshal(map[string]any{"rules": []any{
 		map[string]any{
 			"rulePriority": 1,
@@ -174,12 +160,11 @@ func (b *builder) ecrRepository(file string, svc *model.Service, keepTagged, unt
 		},
 	}})
 	repo := b.resource(file, "aws_ecr_repository", tfName(svc.Name), obj{
-		"name":                         awsnames.ECRRepository(b.p, svc.Name),
-		"image_tag_mutability":         "IMMUTABLE",
-		"image_scanning_configuration": obj{"scan_on_push": true},
-		"encryption_configuration":     obj{"encryption_type": "AES256"},
-		"force_delete":                 false,
-		"tags":                         b.teamTags(svc.Team, obj{"service": svc.Name}),
+		"name":                     awsnames.ECRRepository(b.p, svc.Name),
+		"image_tag_mutability":     "IMMUTABLE",
+		"encryption_configuration": obj{"encryption_type": "KMS", "kms_key": ref(key, "arn")},
+		"force_delete":             false,
+		"tags":                     b.teamTags(svc.Team, obj{"service": svc.Name}),
 	})
 	b.resource(file, "aws_ecr_lifecycle_policy", tfName(svc.Name), obj{
 		"repository": ref(repo, "name"),

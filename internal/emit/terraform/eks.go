@@ -34,6 +34,7 @@ func (b *builder) eks() {
 	logs := b.resource(f, "aws_cloudwatch_log_group", "eks", obj{
 		"name":              n.ClusterLogGroup(),
 		"retention_in_days": k.LogRetentionDays,
+		"kms_key_id":        ref(logsKey, "arn"),
 	})
 	vpcConfig := obj{
 		"subnet_ids":              b.subnetIDs(netplan.Intra),
@@ -61,15 +62,18 @@ func (b *builder) eks() {
 		},
 		"enabled_cluster_log_types": k.ControlPlaneLogs,
 		"upgrade_policy":            obj{"support_type": k.SupportType},
+		// A prod cluster is deleted only after this is turned off first.
+		"deletion_protection": b.env.Prod(),
 		"depends_on": []string{logs, "aws_iam_role_policy_attachment.cluster_AmazonEKSClusterPolicy",
 			"aws_iam_role_policy.cluster_secrets_encryption"},
 	})
 
 	b.securityGroups()
 
-	// Access entries: the platform admins and CI get cluster-admin, each
-	// team reads its own namespaces, Karpenter's nodes join. (EKS adds the
-	// managed node group's role itself.)
+	// Access entries: the platform admins get cluster-admin, each team
+	// reads its own namespaces, Karpenter's nodes join. (EKS adds the
+	// managed node group's role itself.) CI gets none: Argo CD deploys
+	// from git, and Terraform's plan and apply need only AWS APIs.
 	type access struct {
 		id         string
 		principal  any // an ARN, or a reference to a role of this module
@@ -78,7 +82,6 @@ func (b *builder) eks() {
 	}
 	entries := []access{
 		{"admin", n.RoleARN(n.AdminRole(b.p)), clusterAdminPolicy, nil},
-		{"ci", n.RoleARN(n.CIRole(b.p)), clusterAdminPolicy, nil},
 	}
 	for _, t := range b.p.TeamList {
 		entries = append(entries, access{"team_" + tfName(t.Name), ref(roleAddr("team_"+tfName(t.Name)), "arn"), viewPolicy, t.Namespaces})
@@ -185,7 +188,7 @@ func (b *builder) eks() {
 	for _, name := range beforeCompute {
 		dependsOn = append(dependsOn, addonAddr[name])
 	}
-	for _, p := range nodePolicies {
+	for _, p := range b.nodePolicies() {
 		dependsOn = append(dependsOn, "aws_iam_role_policy_attachment."+tfName("system_node", p))
 	}
 	b.resource(f, "aws_eks_node_group", "system", obj{

@@ -66,10 +66,6 @@ func shortPolicy(p string) string {
 	return p
 }
 
-// Managed policies of nodes. The CNI policy stays on the node roles: the
-// VPC CNI must work before any pod (the Pod Identity agent included) can.
-var nodePolicies = []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"}
-
 // iam writes the roles of the control plane, nodes, teams and pod
 // identities, Karpenter's interruption queue, and the Pod Identity
 // associations.
@@ -88,22 +84,18 @@ func (b *builder) iam() {
 
 	// Nodes: the managed system node group, and Karpenter's nodes.
 	system := b.serviceRole("system_node", n.SystemNodeRole(), "Managed system node group of "+n.Cluster(), "ec2.amazonaws.com", nil)
-	b.attach("system_node", system, nodePolicies...)
+	b.attach("system_node", system, b.nodePolicies()...)
 	if b.karpenter() {
 		node := b.serviceRole("karpenter_node", n.KarpenterNodeRole(), "Nodes Karpenter launches in "+n.Cluster(), "ec2.amazonaws.com", nil)
-		b.attach("karpenter_node", node, nodePolicies...)
+		b.attach("karpenter_node", node, b.nodePolicies()...)
 		b.interruptionQueue()
 	}
 
-	// Teams: a role per team, assumable from the account (through the
-	// team's SSO permission set), with read-only access to its namespaces.
+	// Teams: a role per team, assumable only from the roles of the team's
+	// SSO permission set, with read-only access to its namespaces.
 	for _, t := range b.p.TeamList {
 		id := "team_" + tfName(t.Name)
-		trust := b.policy(f, id+"_trust", statement{
-			Sid:        "TrustAccount",
-			Actions:    []string{"sts:AssumeRole"},
-			Principals: []principal{{Type: "AWS", Identifiers: []string{n.AccountRootARN()}}},
-		})
+		trust := b.policy(f, id+"_trust", b.teamTrust(t))
 		role := b.resource(f, "aws_iam_role", id, obj{
 			"name":               n.TeamRole(t.Name),
 			"description":        fmt.Sprintf("Read-only access of team %s (SSO group %s) to %s", t.Name, t.SSOGroup, n.Cluster()),
@@ -124,8 +116,10 @@ func (b *builder) iam() {
 		if id.Service != nil {
 			tags = b.teamTags(id.Service.Team, nil)
 		}
-		role := b.serviceRole(id.ID, id.Role, desc, podsPrincipal, tags)
+		role := b.serviceRole(id.ID, id.Role, desc, podsPrincipal, tags, b.podTrust(id)...)
 		switch {
+		case id.ID == "vpc_cni":
+			b.attach(id.ID, role, "AmazonEKS_CNI_Policy")
 		case id.ID == "karpenter":
 			b.inlinePolicy("karpenter_controller", role, "karpenter-controller", b.karpenterController()...)
 		case id.ID == "aws_load_balancer_controller":
@@ -169,7 +163,8 @@ func (b *builder) interruptionQueue() {
 	q := b.resource(f, "aws_sqs_queue", "karpenter_interruption", obj{
 		"name":                      n.InterruptionQueue(),
 		"message_retention_seconds": 300,
-		"sqs_managed_sse_enabled":   true,
+		"kms_master_key_id":         ref(queuesKey, "arn"),
+		"//":                        "No dead-letter queue: an interruption notice is worth acting on only within its two-minute warning, and Karpenter deletes what it cannot parse.",
 	})
 	queueARN := n.QueueARN(n.InterruptionQueue())
 	doc := b.policy(f, "karpenter_interruption_queue", statement{
@@ -223,7 +218,9 @@ func tfDash(s string) string {
 func (b *builder) karpenterController() []statement {
 	n := b.n
 	region, acct, cluster := b.env.Region, b.env.Account, n.Cluster()
-	ec2 := func(res string) string { return fmt.Sprintf("arn:aws:ec2:%s:*:%s", region, res) }
+	// EC2 resources of this account; AMIs and their snapshots carry no
+	// account in their ARN (Amazon's and the account's alike).
+	ec2 := n.EC2ARN
 	ownedTag := "aws:ResourceTag/kubernetes.io/cluster/" + cluster
 	reqOwned := "aws:RequestTag/kubernetes.io/cluster/" + cluster
 	profile := fmt.Sprintf("arn:aws:iam::%s:instance-profile/*", acct)
@@ -255,6 +252,7 @@ func (b *builder) karpenterController() []statement {
 		{Sid: "AllowSSMReadActions", Actions: []string{"ssm:GetParameter"}, Resources: []string{fmt.Sprintf("arn:aws:ssm:%s::parameter/aws/service/*", region)}},
 		{Sid: "AllowPricingReadActions", Actions: []string{"pricing:GetProducts"}, Resources: []string{"*"}},
 		{Sid: "AllowInterruptionQueueActions", Actions: []string{"sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"}, Refs: []expr{ref(interruptQ, "arn")}},
+		b.queueKeyUse("kms:Decrypt"),
 		{Sid: "AllowPassingInstanceRole", Actions: []string{"iam:PassRole"}, Resources: []string{n.RoleARN(n.KarpenterNodeRole())},
 			Conditions: []condition{equals("iam:PassedToService", "ec2.amazonaws.com")}},
 		{Sid: "AllowScopedInstanceProfileCreationActions", Actions: []string{"iam:CreateInstanceProfile"}, Resources: []string{profile},
@@ -273,16 +271,18 @@ func (b *builder) karpenterController() []statement {
 
 // loadBalancerController is the AWS Load Balancer Controller policy
 // (upstream docs/install/iam_policy.json), with ARNs scoped to the
-// environment's region and account.
+// environment's region and account, and what it creates or changes
+// scoped to what it tagged for this cluster (elbv2.k8s.aws/cluster: the
+// cluster's name, the controller's --cluster-name).
 func (b *builder) loadBalancerController() []statement {
 	region, acct := b.env.Region, b.env.Account
 	elb := func(res string) string {
 		return fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:%s", region, acct, res)
 	}
-	sg := fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/*", region, acct)
 	lbs := []string{elb("targetgroup/*/*"), elb("loadbalancer/net/*/*"), elb("loadbalancer/app/*/*")}
-	tagged := null("aws:ResourceTag/elbv2.k8s.aws/cluster", false)
-	return []statement{
+	tagged := equals("aws:ResourceTag/"+lbcClusterTag, b.n.Cluster())
+	tagging := equals("aws:RequestTag/"+lbcClusterTag, b.n.Cluster())
+	stmts := []statement{
 		{Sid: "CreateServiceLinkedRole", Actions: []string{"iam:CreateServiceLinkedRole"}, Resources: []string{fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/elasticloadbalancing.amazonaws.com/*", acct)},
 			Conditions: []condition{equals("iam:AWSServiceName", "elasticloadbalancing.amazonaws.com")}},
 		{Sid: "Describe", Actions: []string{"ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAvailabilityZones", "ec2:DescribeInternetGateways",
@@ -294,23 +294,24 @@ func (b *builder) loadBalancerController() []statement {
 			"elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTrustStores", "elasticloadbalancing:DescribeListenerAttributes", "elasticloadbalancing:DescribeCapacityReservation"},
 			Resources: []string{"*"}},
 		{Sid: "Integrations", Actions: []string{"cognito-idp:DescribeUserPoolClient", "acm:ListCertificates", "acm:DescribeCertificate", "iam:ListServerCertificates",
-			"iam:GetServerCertificate", "waf-regional:GetWebACL", "waf-regional:GetWebACLForResource", "waf-regional:AssociateWebACL", "waf-regional:DisassociateWebACL",
-			"wafv2:GetWebACL", "wafv2:GetWebACLForResource", "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL",
-			"shield:GetSubscriptionState", "shield:DescribeProtection", "shield:CreateProtection", "shield:DeleteProtection"},
+			"iam:GetServerCertificate", "waf-regional:GetWebACL", "waf-regional:GetWebACLForResource", "wafv2:GetWebACL", "wafv2:GetWebACLForResource",
+			"shield:GetSubscriptionState", "shield:DescribeProtection"},
 			Resources: []string{"*"}},
-		{Sid: "CreateSecurityGroup", Actions: []string{"ec2:CreateSecurityGroup"}, Resources: []string{sg, fmt.Sprintf("arn:aws:ec2:%s:%s:vpc/*", region, acct)}},
-		{Sid: "TagNewSecurityGroup", Actions: []string{"ec2:CreateTags"}, Resources: []string{sg},
-			Conditions: []condition{equals("ec2:CreateAction", "CreateSecurityGroup"), null("aws:RequestTag/elbv2.k8s.aws/cluster", false)}},
-		{Sid: "RetagOwnSecurityGroups", Actions: []string{"ec2:CreateTags", "ec2:DeleteTags"}, Resources: []string{sg},
-			Conditions: []condition{null("aws:RequestTag/elbv2.k8s.aws/cluster", true), tagged}},
-		{Sid: "ManageSecurityGroupRules", Actions: []string{"ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"}, Resources: []string{sg}},
-		{Sid: "DeleteOwnSecurityGroups", Actions: []string{"ec2:DeleteSecurityGroup"}, Resources: []string{sg}, Conditions: []condition{tagged}},
+		// Attaching a web ACL or Shield protection is authorised on the
+		// web ACL, the load balancer and the protection.
+		{Sid: "AttachWebACLs", Actions: []string{"waf-regional:AssociateWebACL", "waf-regional:DisassociateWebACL", "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL"},
+			Resources: []string{fmt.Sprintf("arn:aws:waf-regional:%s:%s:webacl/*", region, acct), fmt.Sprintf("arn:aws:wafv2:%s:%s:regional/webacl/*/*", region, acct), elb("loadbalancer/app/*/*")}},
+		{Sid: "ShieldProtections", Actions: []string{"shield:CreateProtection", "shield:DeleteProtection"},
+			Resources: []string{fmt.Sprintf("arn:aws:shield::%s:protection/*", acct)}},
+	}
+	stmts = append(stmts, b.lbcSecurityGroups()...)
+	return append(stmts, []statement{
 		{Sid: "CreateLoadBalancers", Actions: []string{"elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"}, Resources: lbs,
-			Conditions: []condition{null("aws:RequestTag/elbv2.k8s.aws/cluster", false)}},
+			Conditions: []condition{tagging}},
 		{Sid: "ManageListenersAndRules", Actions: []string{"elasticloadbalancing:CreateListener", "elasticloadbalancing:DeleteListener", "elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule"},
 			Resources: []string{elb("loadbalancer/net/*/*"), elb("loadbalancer/app/*/*"), elb("listener/net/*/*/*"), elb("listener/app/*/*/*"), elb("listener-rule/net/*/*/*"), elb("listener-rule/app/*/*/*")}},
 		{Sid: "RetagOwnLoadBalancers", Actions: []string{"elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"}, Resources: lbs,
-			Conditions: []condition{null("aws:RequestTag/elbv2.k8s.aws/cluster", true), tagged}},
+			Conditions: []condition{null("aws:RequestTag/"+lbcClusterTag, true), tagged}},
 		{Sid: "TagListeners", Actions: []string{"elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"},
 			Resources: []string{elb("listener/net/*/*/*"), elb("listener/app/*/*/*"), elb("listener-rule/net/*/*/*"), elb("listener-rule/app/*/*/*")}},
 		{Sid: "ModifyOwnLoadBalancers", Actions: []string{"elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:SetIpAddressType", "elasticloadbalancing:SetSecurityGroups",
@@ -318,30 +319,31 @@ func (b *builder) loadBalancerController() []statement {
 			"elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:ModifyListenerAttributes", "elasticloadbalancing:ModifyCapacityReservation", "elasticloadbalancing:ModifyIpPools"},
 			Resources: lbs, Conditions: []condition{tagged}},
 		{Sid: "TagOnCreate", Actions: []string{"elasticloadbalancing:AddTags"}, Resources: lbs,
-			Conditions: []condition{equals("elasticloadbalancing:CreateAction", "CreateTargetGroup", "CreateLoadBalancer"), null("aws:RequestTag/elbv2.k8s.aws/cluster", false)}},
+			Conditions: []condition{equals("elasticloadbalancing:CreateAction", "CreateTargetGroup", "CreateLoadBalancer"), tagging}},
 		{Sid: "RegisterTargets", Actions: []string{"elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"}, Resources: []string{elb("targetgroup/*/*")}},
 		{Sid: "ModifyListeners", Actions: []string{"elasticloadbalancing:SetWebAcl", "elasticloadbalancing:ModifyListener", "elasticloadbalancing:AddListenerCertificates",
 			"elasticloadbalancing:RemoveListenerCertificates", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:SetRulePriorities"},
 			Resources: []string{elb("loadbalancer/net/*/*"), elb("loadbalancer/app/*/*"), elb("listener/net/*/*/*"), elb("listener/app/*/*/*"), elb("listener-rule/net/*/*/*"), elb("listener-rule/app/*/*/*")}},
-	}
+	}...)
 }
 
 // veleroPolicy lets Velero write backups to the backup bucket (encrypted
 // with the backup key) and snapshot EBS volumes in the region.
 func (b *builder) veleroPolicy() []statement {
 	n := b.n
-	region, acct := b.env.Region, b.env.Account
+	region := b.env.Region
 	bucket := n.BucketARN(n.BackupBucket())
-	return []statement{
+	stmts := []statement{
 		{Sid: "DescribeVolumes", Actions: []string{"ec2:DescribeVolumes", "ec2:DescribeSnapshots"}, Resources: []string{"*"},
 			Conditions: []condition{equals("aws:RequestedRegion", region)}},
-		{Sid: "Snapshots", Actions: []string{"ec2:CreateTags", "ec2:CreateVolume", "ec2:CreateSnapshot", "ec2:DeleteSnapshot"},
-			Resources: []string{fmt.Sprintf("arn:aws:ec2:%s:%s:volume/*", region, acct), fmt.Sprintf("arn:aws:ec2:%s::snapshot/*", region)}},
+	}
+	stmts = append(stmts, b.veleroSnapshots()...)
+	return append(stmts, []statement{
 		{Sid: "BackupObjects", Actions: []string{"s3:GetObject", "s3:DeleteObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
 			Resources: []string{bucket + "/*"}},
 		{Sid: "BackupBucket", Actions: []string{"s3:ListBucket"}, Resources: []string{bucket}},
 		{Sid: "BackupKey", Actions: []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}, Refs: []expr{ref(keyAddr("backups"), "arn")}},
-	}
+	}...)
 }
 
 // servicePolicy grants a service what it declares in aws: its queues,
@@ -356,7 +358,7 @@ func (b *builder) servicePolicy(id awsnames.PodIdentity) []statement {
 			arns = append(arns, n.QueueARN(n.ServiceQueue(name)))
 		}
 		stmts = append(stmts, statement{Sid: "Queues", Actions: []string{"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
-			"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, Resources: arns})
+			"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, Resources: arns}, b.queueKeyUse("kms:Decrypt", "kms:GenerateDataKey"))
 	}
 	if bk := id.Service.AWS.Buckets; len(bk) > 0 {
 		var buckets, objects []string
@@ -400,7 +402,7 @@ func policySize(stmts []statement) int {
 			n += len(`"Principal":{"":[]},`) + len(p.Type) + quoted(p.Identifiers)
 		}
 		for _, c := range s.Conditions {
-			n += len(`"Condition":{"":{"":[]}},`) + len(c.Test) + len(c.Variable) + quoted(c.Values)
+			n += len(`"Condition":{"":{"":[]}},`) + len(c.Test) + len(c.Variable) + quoted(c.Values) + len(c.Refs)*(refLength+3)
 		}
 	}
 	return n

@@ -111,6 +111,9 @@ type condition struct {
 	Test     string
 	Variable string
 	Values   []string
+	// Refs are values known only once applied (a VPC's ARN); they follow
+	// Values.
+	Refs []expr
 }
 
 // policy declares an aws_iam_policy_document data source in file and
@@ -143,7 +146,14 @@ func (m *module) policy(file, name string, stmts ...statement) expr {
 		if len(s.Conditions) > 0 {
 			var cs []obj
 			for _, c := range s.Conditions {
-				cs = append(cs, obj{"test": c.Test, "variable": c.Variable, "values": c.Values})
+				var values []any
+				for _, v := range c.Values {
+					values = append(values, v)
+				}
+				for _, r := range c.Refs {
+					values = append(values, r)
+				}
+				cs = append(cs, obj{"test": c.Test, "variable": c.Variable, "values": values})
 			}
 			st["condition"] = cs
 		}

@@ -86,6 +86,10 @@ func (b *builder) network() {
 			"depends_on":    []string{igw},
 		})
 	}
+	if len(natZones) == 1 {
+		b.annotate(f, "The only NAT gateway, for every zone (network.natGateways: single, the nonprod default): if its zone fails, nodes in every zone lose egress to the internet (images from outside the VPC, AWS APIs without an interface endpoint) until the zone is back, or natGateways is perAZ.",
+			"resource", "aws_nat_gateway", tfName("nat", natZones[0].Suffix()))
+	}
 
 	// Private: a route table per zone, default route through the zone's
 	// NAT gateway (or the shared one).
@@ -141,6 +145,7 @@ func (b *builder) network() {
 			"to_port":           443,
 			"cidr_ipv4":         b.layout.VPC.String(),
 		})
+		b.annotate(f, endpointCost(len(net.InterfaceEndpoints), len(b.layout.Of(netplan.Intra))), "resource", "aws_security_group", "vpc_endpoints")
 		for _, svc := range net.InterfaceEndpoints {
 			b.resource(f, "aws_vpc_endpoint", tfName(svc), obj{
 				"vpc_id":              ref(vpcAddr, "id"),
@@ -158,9 +163,10 @@ func (b *builder) network() {
 	logs := b.resource(f, "aws_cloudwatch_log_group", "flow_logs", obj{
 		"name":              n.FlowLogGroup(),
 		"retention_in_days": net.FlowLogs.RetentionDays,
+		"kms_key_id":        ref(logsKey, "arn"),
 	})
 	role := b.serviceRole("flow_logs", n.FlowLogsRole(), "VPC Flow Logs delivery to CloudWatch Logs", "vpc-flow-logs.amazonaws.com", nil,
-		equals("aws:SourceAccount", b.env.Account))
+		equals("aws:SourceAccount", b.env.Account), condition{Test: "ArnLike", Variable: "aws:SourceArn", Values: []string{n.EC2ARN("vpc-flow-log/*")}})
 	b.inlinePolicy("flow_logs", role, "flow-logs", statement{
 		Sid:     "WriteFlowLogs",
 		Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},

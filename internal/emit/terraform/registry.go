@@ -86,9 +86,11 @@ func RegistryModule(p *model.Platform) (map[string]map[string]any, error) {
 		Conditions: conds,
 	})
 
+	key := b.keyIn("ecr", "ecr", awsnames.RegistryKeyAlias(p), "ECR repositories of "+p.Name+" (every environment pulls from them)", reg.RootARN(), true)
+	b.registryScanning("ecr", true) // prod pulls from here
 	repos := obj{}
 	for _, svc := range p.ServiceList { // all of them: awsnames.ECRRepositories
-		repo := b.ecrRepository("ecr", svc, p.AWS.Registry.KeepTaggedImages, p.AWS.Registry.UntaggedExpiryDays)
+		repo := b.ecrRepository("ecr", svc, key, p.AWS.Registry.KeepTaggedImages, p.AWS.Registry.UntaggedExpiryDays)
 		b.resource("ecr", "aws_ecr_repository_policy", tfName(svc.Name), obj{
 			"repository": ref(repo, "name"),
 			"policy":     doc,

@@ -60,7 +60,7 @@ func TestCentralRegistry(t *testing.T) {
 	var names []string
 	for id, r := range repos {
 		names = append(names, r["name"].(string))
-		if r["image_tag_mutability"] != "IMMUTABLE" || asMap(r["image_scanning_configuration"])["scan_on_push"] != true {
+		if r["image_tag_mutability"] != "IMMUTABLE" || asMap(r["encryption_configuration"])["kms_key"] != "${aws_kms_key.ecr.arn}" {
 			t.Errorf("repository %s: %v", id, r)
 		}
 		if l := d.blocks("resource", "aws_ecr_lifecycle_policy")[id]; l["repository"] != "${aws_ecr_repository."+id+".name}" || !strings.Contains(l["policy"].(string), `"countNumber":200`) {

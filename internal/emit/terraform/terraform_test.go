@@ -153,7 +153,7 @@ func TestHCL(t *testing.T) {
 		for _, addr := range []string{
 			"aws_vpc.main", "aws_internet_gateway.main", "aws_route_table.public", "aws_vpc_endpoint.s3", "aws_flow_log.vpc",
 			"aws_eks_cluster.main", "aws_eks_node_group.system", "aws_launch_template.system", "aws_security_group.node",
-			"aws_eks_access_entry.admin", "aws_eks_access_entry.ci", "aws_eks_access_entry.karpenter_node",
+			"aws_eks_access_entry.admin", "aws_eks_access_entry.karpenter_node",
 			"aws_iam_role.karpenter_node", "aws_iam_role_policy.karpenter_controller", "aws_sqs_queue.karpenter_interruption",
 			"aws_cloudwatch_event_rule.karpenter_spot_interruption", "aws_eks_pod_identity_association.karpenter",
 			"aws_eks_pod_identity_association.aws_load_balancer_controller", "aws_eks_pod_identity_association.velero",
@@ -186,7 +186,7 @@ func TestRootBlock(t *testing.T) {
 			t.Errorf("%s: backend %v", env.Name, s3)
 		}
 		aws := asMap(asMap(tf["required_providers"])["aws"])
-		if aws["source"] != "hashicorp/aws" || aws["version"] != "~> 6.0" {
+		if aws["source"] != "hashicorp/aws" || aws["version"] != "~> 6.34" {
 			t.Errorf("%s: provider requirement %v", env.Name, aws)
 		}
 		prov := asMap(asMap(d["main"]["provider"])["aws"])
@@ -425,7 +425,7 @@ func TestEKS(t *testing.T) {
 			}
 		}
 		for name, r := range d.blocks("resource", "aws_ecr_repository") {
-			if r["image_tag_mutability"] != "IMMUTABLE" || asMap(r["image_scanning_configuration"])["scan_on_push"] != true {
+			if r["image_tag_mutability"] != "IMMUTABLE" || asMap(r["encryption_configuration"])["encryption_type"] != "KMS" {
 				t.Errorf("%s: ECR %s %v", env.Name, name, r)
 			}
 		}
@@ -597,7 +597,7 @@ func TestTerraformReadsOutput(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: terraform providers: %v\n%s", env.Name, err, out)
 		}
-		if !strings.Contains(string(out), "provider[registry.terraform.io/hashicorp/aws] ~> 6.0") {
+		if !strings.Contains(string(out), "provider[registry.terraform.io/hashicorp/aws] ~> 6.34") {
 			t.Errorf("%s: unexpected output:\n%s", env.Name, out)
 		}
 	}
