@@ -104,6 +104,9 @@ func (b *builder) storage() {
 	const f = "data"
 	n := b.n
 	b.kmsKey("eks_secrets", n.EKSSecretsKeyAlias(), "Envelope encryption of Kubernetes secrets in "+n.Cluster())
+	if b.karpenter() {
+		b.nodeVolumeKey() // karpenter.go
+	}
 	if b.vault() {
 		b.kmsKey("vault_unseal", n.VaultUnsealKeyAlias(), "Vault auto-unseal in "+n.Cluster())
 	}
