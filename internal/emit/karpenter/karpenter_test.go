@@ -133,8 +133,45 @@ func TestCRDValidationIsStrict(t *testing.T) {
 	}
 }
 
-// The CRDs also carry CEL rules, which crdschema does not evaluate; these
-// are the ones the emitter could break, checked over every object.
+// The CRDs' CEL rules (x-kubernetes-validations) hold for every object,
+// evaluated as the API server does on create; and the evaluation catches
+// an object that breaks one.
+func TestObjectsPassUpstreamCELRules(t *testing.T) {
+	set := upstreamCRDs(t)
+	for _, p := range []*model.Platform{example(t), variants(t)} {
+		for _, env := range p.EnvironmentList {
+			objs := []any{karpenter.NodeClassFor(p, env), karpenter.NodePoolFor(p, env, poolnames.General), karpenter.NodePoolFor(p, env, poolnames.OnDemand)}
+			for _, o := range objs {
+				if err := set.ValidateCEL(o); err != nil {
+					t.Errorf("%s: %v", env.Name, err)
+				}
+			}
+		}
+	}
+	p := example(t)
+	env := p.Environments["prod"]
+	bad := []func(*karpenter.NodePool){
+		func(np *karpenter.NodePool) { np.Spec.Disruption.Budgets = []karpenter.Budget{{Nodes: "0", Schedule: "@daily"}} },
+		func(np *karpenter.NodePool) { np.Spec.Template.Spec.Requirements[1].Values = nil },
+		func(np *karpenter.NodePool) { np.Spec.Template.Spec.Requirements[2].Values = []string{"5", "6"} },
+		func(np *karpenter.NodePool) { np.Spec.Template.Spec.Requirements[0].Key = "karpenter.sh/nodepool" },
+		func(np *karpenter.NodePool) { np.Spec.Template.Spec.NodeClassRef.Group = "" },
+	}
+	for i, mutate := range bad {
+		np := karpenter.NodePoolFor(p, env, poolnames.General)
+		mutate(&np)
+		if err := set.ValidateCEL(np); err == nil {
+			t.Errorf("CEL mutation %d: the rules accepted %+v", i, np.Spec)
+		}
+	}
+	nc := karpenter.NodeClassFor(p, env)
+	nc.Spec.AMISelectorTerms = append(nc.Spec.AMISelectorTerms, karpenter.AMISelectorTerm{Alias: "bottlerocket@v1.46.0"})
+	if err := set.ValidateCEL(nc); err == nil {
+		t.Error("CEL: two alias terms accepted ('alias' must be the only term)")
+	}
+}
+
+// The properties behind those rules, stated directly over every object.
 func TestCELRulesHold(t *testing.T) {
 	p := variants(t)
 	for _, env := range p.EnvironmentList {
