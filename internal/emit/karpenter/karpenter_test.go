@@ -151,7 +151,9 @@ func TestObjectsPassUpstreamCELRules(t *testing.T) {
 	p := example(t)
 	env := p.Environments["prod"]
 	bad := []func(*karpenter.NodePool){
-		func(np *karpenter.NodePool) { np.Spec.Disruption.Budgets = []karpenter.Budget{{Nodes: "0", Schedule: "@daily"}} },
+		func(np *karpenter.NodePool) {
+			np.Spec.Disruption.Budgets = []karpenter.Budget{{Nodes: "0", Schedule: "@daily"}}
+		},
 		func(np *karpenter.NodePool) { np.Spec.Template.Spec.Requirements[1].Values = nil },
 		func(np *karpenter.NodePool) { np.Spec.Template.Spec.Requirements[2].Values = []string{"5", "6"} },
 		func(np *karpenter.NodePool) { np.Spec.Template.Spec.Requirements[0].Key = "karpenter.sh/nodepool" },
