@@ -101,6 +101,10 @@ func (n Names) EKSSecretsKeyAlias() string  { return "alias/" + n.Cluster() + "-
 func (n Names) VaultUnsealKeyAlias() string { return "alias/" + n.Cluster() + "-vault-unseal" }
 func (n Names) BackupKeyAlias() string      { return "alias/" + n.Cluster() + "-backups" }
 
+// NodeVolumeKeyAlias is the key that encrypts the root volumes of the
+// nodes Karpenter launches (EC2NodeClass blockDeviceMappings kmsKeyID).
+func (n Names) NodeVolumeKeyAlias() string { return "alias/" + n.Cluster() + "-node-volumes" }
+
 // ECRRepository is the image repository of a service.
 func (n Names) ECRRepository(service string) string { return n.platform + "/" + service }
 

@@ -224,7 +224,8 @@ func (n Names) Catalog(p *model.Platform) []Named {
 	}
 	if p.Addons.Karpenter.In(n.env.Name) {
 		_, v := n.DiscoveryTag()
-		out = append(out, Named{KindRole, n.KarpenterNodeRole()}, Named{KindQueue, n.InterruptionQueue()}, Named{KindTag, v})
+		out = append(out, Named{KindRole, n.KarpenterNodeRole()}, Named{KindQueue, n.InterruptionQueue()}, Named{KindTag, v},
+			Named{KindKMSAlias, n.NodeVolumeKeyAlias()})
 	}
 	for _, q := range n.ServiceQueues(p) {
 		out = append(out, Named{KindQueue, n.ServiceQueue(q)})

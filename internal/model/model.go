@@ -144,7 +144,22 @@ type Sizing struct {
 		InstanceCategories []string `json:"instanceCategories"`
 		MinGeneration      int      `json:"minGeneration"`
 		Architectures      []string `json:"architectures"`
+		// The EC2NodeClass and NodePool knobs (internal/emit/karpenter).
+		AMIAlias            string             `json:"amiAlias"`
+		RootVolumeGiB       int                `json:"rootVolumeGiB"`
+		ConsolidationPolicy string             `json:"consolidationPolicy"`
+		ExpireAfter         string             `json:"expireAfter"`
+		DisruptionBudgets   []DisruptionBudget `json:"disruptionBudgets"`
 	} `json:"karpenter"`
+}
+
+// DisruptionBudget is one Karpenter NodePool disruption budget
+// (#DisruptionBudget).
+type DisruptionBudget struct {
+	Nodes    string   `json:"nodes"`
+	Schedule string   `json:"schedule,omitempty"`
+	Duration string   `json:"duration,omitempty"`
+	Reasons  []string `json:"reasons,omitempty"`
 }
 
 // Addons selects the cluster add-ons.

@@ -29,6 +29,7 @@ func Platform(p *model.Platform) error {
 	teams(p, add)
 	labelValues(p, add) // workload.go
 	addons(p, add)
+	karpenter(p, add)  // karpenter.go
 	serviceAWS(p, add) // serviceaws.go
 	services := &lazySuggester{names: slices.Collect(maps.Keys(p.Services))}
 	for _, svc := range p.ServiceList {

@@ -67,6 +67,13 @@ const (
 type Component struct {
 	Dir   string // below environments/<env>/
 	Addon string // add-on key
+	// App names the Application when Dir would clash with the add-on's
+	// own (the chart release "karpenter").
+	App string
+	// SyncOptions are added to the Application's (e.g.
+	// SkipDryRunOnMissingResource=true for custom resources whose CRD the
+	// add-on's chart installs in the same sync).
+	SyncOptions []string
 }
 
 // Components are the operator-backed directories idpgen knows. A directory
@@ -74,7 +81,7 @@ type Component struct {
 // emitter's directory must be listed here.
 var Components = []Component{
 	{Dir: "policy", Addon: model.AddonGatekeeper},
-	{Dir: "karpenter", Addon: model.AddonKarpenter},
+	{Dir: "karpenter", Addon: model.AddonKarpenter, App: "karpenter-nodepools", SyncOptions: []string{"SkipDryRunOnMissingResource=true"}},
 }
 
 type builder struct {
@@ -349,7 +356,11 @@ func (b builder) applications(t *tree.Tree) []any {
 		a, _ := b.p.Addons.Get(c.Addon)
 		dir := path.Join(kustomize.EnvironmentDir(env.Name), c.Dir)
 		if _, ok := t.Get(path.Join(dir, "kustomization.yaml")); ok && a.In(env.Name) {
-			platformApp(c.Dir, addons.WaveResources, dir, "ServerSideApply=true")
+			name := c.App
+			if name == "" {
+				name = c.Dir
+			}
+			platformApp(name, addons.WaveResources, dir, append([]string{"ServerSideApply=true"}, c.SyncOptions...)...)
 		}
 	}
 	return out

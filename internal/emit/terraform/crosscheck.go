@@ -61,6 +61,7 @@ func DeclaredNames(files []tfcheck.File) (Declared, error) {
 				if tags, ok := body["tags"].(map[string]any); ok {
 					if v, ok := tags[discovery].(string); ok {
 						add(awsnames.KindTag, v)
+						add(tagOn(typ), v) // crosscheck_karpenter.go
 					}
 				}
 			}
@@ -196,6 +197,9 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 				}
 			}
 		}
+	}
+	for _, msg := range nodeClassProblems(t, env, declared) { // crosscheck_karpenter.go
+		problem("", "", "%s", msg)
 	}
 	return errors.Join(errs...)
 }

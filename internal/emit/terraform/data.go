@@ -89,6 +89,9 @@ func (b *builder) storage() {
 	if buckets := b.bucketNames(); len(buckets) > 0 {
 		b.accessLogBucket(buckets)
 	}
+	if b.karpenter() {
+		b.nodeVolumeKey() // karpenter.go
+	}
 	if b.vault() {
 		b.kmsKey("vault_unseal", n.VaultUnsealKeyAlias(), "Vault auto-unseal in "+n.Cluster())
 	}
