@@ -36,7 +36,7 @@ func (b *builder) nodeVolumeKey() {
 			Conditions: []condition{viaEC2, {Test: "Bool", Variable: "kms:GrantIsForAWSResource", Values: []string{"true"}}},
 		},
 	)
-	key := b.resource(f, "aws_kms_key", "node_volumes", obj{
+	body := obj{
 		"description":             "Root volumes of the nodes Karpenter launches in " + n.Cluster(),
 		"enable_key_rotation":     true,
 		"rotation_period_in_days": 365,
@@ -44,6 +44,11 @@ func (b *builder) nodeVolumeKey() {
 		"policy":                  doc,
 		// KMS rejects a key policy naming a role that does not exist yet.
 		"depends_on": []string{roleAddr("karpenter")},
-	})
+	}
+	if b.env.Prod() {
+		// As every prod key (keyIn): the volumes it encrypts would be lost.
+		body["lifecycle"] = obj{"prevent_destroy": true}
+	}
+	key := b.resource(f, "aws_kms_key", "node_volumes", body)
 	b.resource(f, "aws_kms_alias", "node_volumes", obj{"name": n.NodeVolumeKeyAlias(), "target_key_id": ref(key, "key_id")})
 }
