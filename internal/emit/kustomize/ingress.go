@@ -113,8 +113,10 @@ type (
 // LoadBalancerAnnotations are the AWS Load Balancer Controller annotations
 // Istio copies onto the gateway's Service: a Network Load Balancer of the
 // scheme with IP targets (the gateway pods), TLS on 443 with the
-// environment's certificates (TLS 1.3/1.2 policy), health-checked on the
-// gateway's readiness endpoint (status port 15021).
+// environment's certificates (TLS 1.3/1.2 policy). Gateway API allows at
+// most 8 infrastructure annotations (the CRD's maxProperties), so the
+// health check stays the controller's default (TCP to the traffic port,
+// which Envoy opens once it has its configuration).
 func LoadBalancerAnnotations(scheme string, certificates []string) map[string]string {
 	const prefix = "service.beta.kubernetes.io/aws-load-balancer-"
 	return map[string]string{
@@ -124,9 +126,6 @@ func LoadBalancerAnnotations(scheme string, certificates []string) map[string]st
 		prefix + "ssl-cert":               strings.Join(certificates, ","),
 		prefix + "ssl-ports":              "443",
 		prefix + "ssl-negotiation-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-		prefix + "healthcheck-protocol":   "http",
-		prefix + "healthcheck-port":       "15021",
-		prefix + "healthcheck-path":       "/healthz/ready",
 	}
 }
 

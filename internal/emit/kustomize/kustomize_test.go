@@ -99,6 +99,12 @@ func decodeStrict(t *testing.T, obj map[string]any) any {
 		typed = &storagev1.StorageClass{}
 	case "autoscaling/v2/HorizontalPodAutoscaler":
 		typed = &autoscalingv2.HorizontalPodAutoscaler{}
+	case "gateway.networking.k8s.io/v1/Gateway":
+		validateGatewayAPI(t, obj) // ingress_test.go
+		typed = &kustomize.Gateway{}
+	case "gateway.networking.k8s.io/v1/HTTPRoute":
+		validateGatewayAPI(t, obj)
+		typed = &kustomize.HTTPRoute{}
 	default:
 		t.Fatalf("unexpected object %s/%s", obj["apiVersion"], obj["kind"])
 	}
