@@ -65,8 +65,12 @@ func ingress(p *model.Platform, add func(errors.Error)) {
 			}
 		}
 		if len(noCert) > 0 {
-			add(diag.Also(at("public", "%q is public but environment %s has no ingress.certificates: the load balancer needs an ACM certificate to terminate TLS for %s",
-				svc.Name, strings.Join(noCert, ", "), svc.Public.Host), certPos...))
+			envs := "environment " + noCert[0] + " has"
+			if len(noCert) > 1 {
+				envs = "environments " + strings.Join(noCert, ", ") + " have"
+			}
+			add(diag.Also(at("public", "%q is public but %s no ingress.certificates: the load balancer needs an ACM certificate to terminate TLS for %s",
+				svc.Name, envs, svc.Public.Host), certPos...))
 		}
 		if len(noAddons) > 0 {
 			add(at("public", "%q is public, so the istio and awsLoadBalancerController add-ons must run in %s (the gateway and its load balancer)", svc.Name, strings.Join(noAddons, ", ")))
