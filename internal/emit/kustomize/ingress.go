@@ -16,6 +16,7 @@ package kustomize
 // requires; a load balancer sending plain HTTP to a pod would be refused.
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -52,7 +53,13 @@ type (
 		Listeners        []Listener      `json:"listeners"`
 	}
 	Infrastructure struct {
-		Annotations map[string]string `json:"annotations,omitempty"`
+		Annotations   map[string]string `json:"annotations,omitempty"`
+		ParametersRef *ParametersRef    `json:"parametersRef,omitempty"`
+	}
+	ParametersRef struct {
+		Group string `json:"group"`
+		Kind  string `json:"kind"`
+		Name  string `json:"name"`
 	}
 	Listener struct {
 		Name          string        `json:"name"`
@@ -165,12 +172,16 @@ func ingressObjects(p *model.Platform, env *model.Environment) []any {
 	out := []any{&corev1.Namespace{TypeMeta: typeMeta("v1", "Namespace"), ObjectMeta: ns}}
 	for _, scheme := range schemes {
 		name := meshnames.Gateway(scheme)
-		out = append(out, &Gateway{
+		options := gatewayOptions(p, env, name)
+		out = append(out, options, &Gateway{
 			TypeMeta: typeMeta(gatewayAPIVersion, "Gateway"),
 			Metadata: ingressMeta(p, env, name),
 			Spec: GatewaySpec{
 				GatewayClassName: meshnames.GatewayClass,
-				Infrastructure:   &Infrastructure{Annotations: LoadBalancerAnnotations(scheme, env.Ingress.Certificates)},
+				Infrastructure: &Infrastructure{
+					Annotations:   LoadBalancerAnnotations(scheme, env.Ingress.Certificates),
+					ParametersRef: &ParametersRef{Group: "", Kind: "ConfigMap", Name: options.Name},
+				},
 				Listeners: []Listener{
 					// Port 80 serves only the redirect, from this namespace.
 					{Name: ListenerHTTP, Port: 80, Protocol: "HTTP", AllowedRoutes: AllowedRoutes{Namespaces: RouteNamespaces{From: "Same"}}},
@@ -194,6 +205,43 @@ func ingressObjects(p *model.Platform, env *model.Environment) []any {
 		})
 	}
 	return out
+}
+
+// Gateway sizing: the environment's default replica count at least, five
+// times that at most.
+func GatewayReplicas(env *model.Environment) (minReplicas, maxReplicas int32) {
+	n := int32(env.Sizing.DefaultReplicas)
+	return n, 5 * n
+}
+
+// gatewayOptions is the ConfigMap a Gateway's parametersRef names: Istio
+// applies each key as a strategic-merge patch to the object of that kind
+// it deploys for the Gateway (and creates the HorizontalPodAutoscaler and
+// PodDisruptionBudget only when the key is there). Without it a gateway is
+// one pod, which a node drain takes offline; with it the gateway scales on
+// CPU from the environment's default replica count, one pod at a time may
+// be disrupted, and the pods spread over zones.
+func gatewayOptions(p *model.Platform, env *model.Environment, gateway string) *corev1.ConfigMap {
+	lo, hi := GatewayReplicas(env)
+	return &corev1.ConfigMap{
+		TypeMeta:   typeMeta("v1", "ConfigMap"),
+		ObjectMeta: ingressMeta(p, env, gateway+"-options"),
+		Data: map[string]string{
+			"horizontalPodAutoscaler": fmt.Sprintf("spec:\n  minReplicas: %d\n  maxReplicas: %d\n", lo, hi),
+			"podDisruptionBudget":     "spec:\n  maxUnavailable: 1\n",
+			"deployment": fmt.Sprintf(`spec:
+  template:
+    spec:
+      topologySpreadConstraints:
+      - maxSkew: 1
+        topologyKey: topology.kubernetes.io/zone
+        whenUnsatisfiable: ScheduleAnyway
+        labelSelector:
+          matchLabels:
+            %s: %s
+`, meshnames.GatewayNameLabel, gateway),
+		},
+	}
 }
 
 func gatewayRef(scheme, listener string) ParentRef {

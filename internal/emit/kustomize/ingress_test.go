@@ -1,6 +1,7 @@
 package kustomize_test
 
 import (
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -8,9 +9,13 @@ import (
 	"sync"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/yaml"
 
 	"github.com/idpgen/idpgen/internal/crdschema"
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
@@ -54,11 +59,12 @@ type ingressView struct {
 	redirects  map[string]*kustomize.HTTPRoute // by gateway
 	namespaces map[string]*corev1.Namespace
 	services   map[string]*corev1.Service // by namespace/name
+	configMaps map[string]*corev1.ConfigMap
 }
 
 func viewOf(t *testing.T, p *model.Platform, out *tree.Tree, env *model.Environment) ingressView {
 	t.Helper()
-	v := ingressView{map[string]*kustomize.Gateway{}, map[string]*kustomize.HTTPRoute{}, map[string]*kustomize.HTTPRoute{}, map[string]*corev1.Namespace{}, map[string]*corev1.Service{}}
+	v := ingressView{map[string]*kustomize.Gateway{}, map[string]*kustomize.HTTPRoute{}, map[string]*kustomize.HTTPRoute{}, map[string]*corev1.Namespace{}, map[string]*corev1.Service{}, map[string]*corev1.ConfigMap{}}
 	for _, o := range build(t, out, kustomize.EnvironmentDir(env.Name)) {
 		switch x := decodeStrict(t, o).(type) {
 		case *kustomize.Gateway:
@@ -73,6 +79,8 @@ func viewOf(t *testing.T, p *model.Platform, out *tree.Tree, env *model.Environm
 			v.namespaces[x.Name] = x
 		case *corev1.Service:
 			v.services[x.Namespace+"/"+x.Name] = x
+		case *corev1.ConfigMap:
+			v.configMaps[x.Namespace+"/"+x.Name] = x
 		}
 	}
 	return v
@@ -159,6 +167,7 @@ func checkRouting(t *testing.T, p *model.Platform, env *model.Environment, v ing
 		if https := gw.Spec.Listeners[1]; https.Port != 443 || https.Protocol != "HTTP" {
 			t.Errorf("%s: gateway %s: listener %+v: TLS ends at the load balancer, 443 speaks HTTP", env.Name, name, https)
 		}
+		checkGatewayOptions(t, env, gw, v)
 		// Only team namespaces may attach to the routing listener.
 		if ns := v.namespaces[meshnames.IngressNamespace]; ns == nil || admits(t, gw.Spec.Listeners[1].AllowedRoutes.Namespaces, ns) {
 			t.Errorf("%s: gateway %s admits routes from a namespace that is not a team's", env.Name, name)
@@ -271,4 +280,47 @@ func TestAppProtocolOnServicePort(t *testing.T) {
 		}
 	}
 	t.Fatal("no Service")
+}
+
+// checkGatewayOptions decodes the patches Istio applies to the gateway's
+// HorizontalPodAutoscaler, PodDisruptionBudget and Deployment strictly into
+// their API types: a misspelt field would otherwise be dropped by Istio's
+// strategic merge without a word.
+func checkGatewayOptions(t *testing.T, env *model.Environment, gw *kustomize.Gateway, v ingressView) {
+	t.Helper()
+	ref := gw.Spec.Infrastructure.ParametersRef
+	if ref == nil || ref.Group != "" || ref.Kind != "ConfigMap" {
+		t.Errorf("%s: gateway %s: parametersRef %+v", env.Name, gw.Metadata.Name, ref)
+		return
+	}
+	cm := v.configMaps[gw.Metadata.Namespace+"/"+ref.Name]
+	if cm == nil {
+		t.Errorf("%s: gateway %s: ConfigMap %s is not rendered", env.Name, gw.Metadata.Name, ref.Name)
+		return
+	}
+	if len(cm.Data) != 3 {
+		t.Errorf("%s: %s: keys %v, want the three Istio reads", env.Name, cm.Name, slices.Sorted(maps.Keys(cm.Data)))
+	}
+	var hpa autoscalingv2.HorizontalPodAutoscaler
+	var pdb policyv1.PodDisruptionBudget
+	var dep appsv1.Deployment
+	for key, into := range map[string]any{"horizontalPodAutoscaler": &hpa, "podDisruptionBudget": &pdb, "deployment": &dep} {
+		if err := yaml.UnmarshalStrict([]byte(cm.Data[key]), into); err != nil {
+			t.Errorf("%s: %s: %s: %v", env.Name, cm.Name, key, err)
+		}
+	}
+	lo, hi := kustomize.GatewayReplicas(env)
+	if hpa.Spec.MinReplicas == nil || *hpa.Spec.MinReplicas != lo || hpa.Spec.MaxReplicas != hi || lo < 1 || hi < lo {
+		t.Errorf("%s: gateway %s: HPA %+v, want %d to %d replicas", env.Name, gw.Metadata.Name, hpa.Spec, lo, hi)
+	}
+	if env.Prod() && lo < 2 {
+		t.Errorf("%s: a prod gateway may run as one pod", env.Name)
+	}
+	if pdb.Spec.MaxUnavailable == nil || pdb.Spec.MaxUnavailable.IntValue() != 1 {
+		t.Errorf("%s: gateway %s: PDB %+v", env.Name, gw.Metadata.Name, pdb.Spec)
+	}
+	spread := dep.Spec.Template.Spec.TopologySpreadConstraints
+	if len(spread) != 1 || spread[0].TopologyKey != "topology.kubernetes.io/zone" || spread[0].LabelSelector.MatchLabels[meshnames.GatewayNameLabel] != gw.Metadata.Name {
+		t.Errorf("%s: gateway %s: spread %+v", env.Name, gw.Metadata.Name, spread)
+	}
 }

@@ -93,6 +93,8 @@ func decodeStrict(t *testing.T, obj map[string]any) any {
 		typed = &corev1.ServiceAccount{}
 	case "v1/Namespace":
 		typed = &corev1.Namespace{}
+	case "v1/ConfigMap":
+		typed = &corev1.ConfigMap{}
 	case "policy/v1/PodDisruptionBudget":
 		typed = &policyv1.PodDisruptionBudget{}
 	case "storage.k8s.io/v1/StorageClass":
