@@ -3,9 +3,29 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/idpgen/idpgen/internal/cli"
 )
 
-func main() { os.Exit(cli.Main()) }
+func main() { os.Exit(run()) }
+
+// run is the command, profiled into the file named by IDPGEN_CPUPROFILE
+// when it is set: `make bench` shows where a render's time goes in process;
+// this shows it for the real command, e.g. a no-op render --check.
+func run() int {
+	if path := os.Getenv("IDPGEN_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "idpgen: IDPGEN_CPUPROFILE:", err)
+			return 1
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	return cli.Main()
+}

@@ -17,7 +17,8 @@ import (
 // was the largest cost of a render. It covers the block layout that
 // yaml.v2 produces for such values; every scalar's text is yaml.v2's own
 // (asked once per distinct string and cached). Where yaml.v2 could lay a
-// value out differently (a multi-line string, a line long enough to be
+// value out differently (a multi-line string yaml.v2 would not write as a
+// literal block, a line long enough to be
 // folded at 80 columns, a long key, a float), it reports false and the
 // caller uses yaml.v2 for the whole document. TestFastYAMLMatchesYAMLv2
 // compares both on every document of the example tree and on random values.
@@ -57,6 +58,12 @@ func writeMap(b *bytes.Buffer, m map[string]any, indent int, inSeq bool) bool {
 		}
 		b.WriteString(kt)
 		b.WriteByte(':')
+		if s, ok := m[k].(string); ok && strings.ContainsRune(s, '\n') {
+			if !writeBlock(b, s, indent) {
+				return false
+			}
+			continue
+		}
 		if !writeValue(b, m[k], indent, indent+len(kt)+2) {
 			return false
 		}
@@ -179,4 +186,41 @@ func scalarText(s string) (string, bool) {
 	}
 	scalarTexts.Store(s, text)
 	return text, text != ""
+}
+
+// blockTexts caches yaml.v2's layout of each distinct multi-line string
+// as a mapping value at column 0: the header after "k:" and the content
+// lines, indented relative to the key.
+var blockTexts sync.Map // string → string ("" when not a literal block)
+
+// writeBlock writes a multi-line string that follows "key:" at column
+// indent the way yaml.v2 does when it chooses a literal block ("|"):
+// the content is indented two columns past the key, whatever the key's
+// column, so yaml.v2's layout at column 0 is shifted by indent. Any other
+// style (a double-quoted string folded over lines) is left to yaml.v2.
+func writeBlock(b *bytes.Buffer, s string, indent int) bool {
+	t, ok := blockTexts.Load(s)
+	if !ok {
+		out, err := yaml.Marshal(map[string]string{"k": s})
+		text := strings.TrimPrefix(string(out), "k:")
+		if err != nil || !strings.HasPrefix(text, " |") {
+			text = ""
+		}
+		blockTexts.Store(s, text)
+		t = text
+	}
+	text := t.(string)
+	if text == "" {
+		return false
+	}
+	header, body, _ := strings.Cut(text, "\n")
+	b.WriteString(header)
+	b.WriteByte('\n')
+	for line := range strings.Lines(body) {
+		if line != "\n" {
+			writeIndent(b, indent)
+		}
+		b.WriteString(line)
+	}
+	return true
 }

@@ -133,7 +133,7 @@ func Expand(s ApplicationSet) ([]Application, error) {
 	if err := json.Unmarshal(tmplJSON, &tmpl); err != nil {
 		return nil, err
 	}
-	x := &expander{options: s.Spec.GoTemplateOptions, parsed: map[string]*template.Template{}}
+	x := &expander{options: s.Spec.GoTemplateOptions, parsed: map[string]*template.Template{}, patches: map[string]map[string]any{}}
 	var out []Application
 	for _, g := range s.Spec.Generators {
 		if g.List == nil {
@@ -149,8 +149,8 @@ func Expand(s ApplicationSet) ([]Application, error) {
 				if err != nil {
 					return nil, fmt.Errorf("templatePatch: %w", err)
 				}
-				var pm map[string]any
-				if err := yaml.Unmarshal([]byte(patch), &pm); err != nil {
+				pm, err := x.patch(patch)
+				if err != nil {
 					return nil, fmt.Errorf("templatePatch: %w", err)
 				}
 				m = merge(m, pm)
@@ -175,6 +175,22 @@ func Expand(s ApplicationSet) ([]Application, error) {
 type expander struct {
 	options []string
 	parsed  map[string]*template.Template
+	patches map[string]map[string]any // executed templatePatch → parsed
+}
+
+// patch parses an executed templatePatch, once per distinct text: the
+// elements of a set yield a handful of distinct patches. The result is
+// shared and must not be changed: merge only ever inserts it.
+func (x *expander) patch(text string) (map[string]any, error) {
+	if pm, ok := x.patches[text]; ok {
+		return pm, nil
+	}
+	var pm map[string]any
+	if err := yaml.Unmarshal([]byte(text), &pm); err != nil {
+		return nil, err
+	}
+	x.patches[text] = pm
+	return pm, nil
 }
 
 func (x *expander) execute(text string, params map[string]string) (string, error) {
