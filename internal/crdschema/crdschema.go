@@ -35,6 +35,7 @@ import (
 const (
 	ArgoCD          = "github.com/argoproj/argo-cd/v3"
 	ExternalSecrets = "github.com/external-secrets/external-secrets"
+	GatewayAPI      = "sigs.k8s.io/gateway-api"
 	// Modules pinned only for their Helm charts.
 	Gatekeeper    = "github.com/open-policy-agent/gatekeeper/v3"
 	Karpenter     = "github.com/aws/karpenter-provider-aws"

@@ -92,6 +92,7 @@ type Environment struct {
 	Sizing        Sizing     `json:"sizing"`
 	Backup        Backup     `json:"backup"` // see aws.go
 	ECR           ECR        `json:"ecr"`
+	Ingress       Ingress    `json:"ingress"` // see ingress.go
 
 	AddonResources AddonResources `json:"addonResources"` // see addons.go
 
@@ -261,6 +262,8 @@ type Port struct {
 	Name     string `json:"name"`
 	Port     int32  `json:"port"`
 	Protocol string `json:"protocol"`
+	// AppProtocol is what the port speaks, if declared; see SpeaksHTTP.
+	AppProtocol string `json:"appProtocol,omitempty"`
 }
 
 // VaultRef points at one key of a Vault KV v2 secret.
@@ -317,6 +320,9 @@ type Exposure struct {
 	Host string `json:"host"`
 	Path string `json:"path"`
 	Port string `json:"port"`
+	// Scheme is "internet-facing" or "internal" (meshnames.InternetFacing,
+	// meshnames.Internal).
+	Scheme string `json:"scheme"`
 }
 
 // Storage is the persistent volume of a stateful service.

@@ -31,6 +31,7 @@ func Platform(p *model.Platform) error {
 	addons(p, add)
 	karpenter(p, add)  // karpenter.go
 	serviceAWS(p, add) // serviceaws.go
+	ingress(p, add)    // ingress.go
 	services := &lazySuggester{names: slices.Collect(maps.Keys(p.Services))}
 	for _, svc := range p.ServiceList {
 		if !svc.Invalid {
@@ -125,7 +126,7 @@ func reservedNamespace(ns string) bool {
 }
 
 // platformNamespaces are where the add-ons run.
-var platformNamespaces = []string{"argocd", "vault", "karpenter", "gatekeeper-system", "istio-system", "datadog", "velero", "trivy-system", "external-secrets", "vpa"}
+var platformNamespaces = []string{"argocd", "vault", "karpenter", "gatekeeper-system", "istio-system", "istio-ingress", "datadog", "velero", "trivy-system", "external-secrets", "vpa"}
 
 func service(p *model.Platform, svc *model.Service, services *lazySuggester, add func(errors.Error)) {
 	at := func(sel, format string, args ...any) { add(diag.At(svc.Src, sel, format, args...)) }

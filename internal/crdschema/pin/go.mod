@@ -41,6 +41,10 @@ require (
 	// 0.13.0. v1.7.3 (chart 0.9.0) is as near and runs VPA 1.7, the line
 	// the catalog installs.
 	k8s.io/autoscaler/vertical-pod-autoscaler v1.7.3
+	// Gateway API: config/crd/standard/*.yaml, at the version the pinned
+	// Istio builds against (its go.mod); argocd.GatewayAPIVersion installs
+	// the same CRDs in the clusters.
+	sigs.k8s.io/gateway-api v1.5.1
 	// Vault: the chart is the module's root, chart 0.34.1.
 	github.com/hashicorp/vault-helm v0.34.1
 	// Velero: charts/velero; a repository of many charts without Go tags,

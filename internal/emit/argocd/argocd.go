@@ -82,6 +82,7 @@ type Component struct {
 var Components = []Component{
 	{Dir: "policy", Addon: model.AddonGatekeeper},
 	{Dir: "karpenter", Addon: model.AddonKarpenter, App: "karpenter-nodepools", SyncOptions: []string{"SkipDryRunOnMissingResource=true"}},
+	{Dir: "ingress", Addon: model.AddonIstio}, // gateways: kustomize/ingress.go
 }
 
 type builder struct {
@@ -201,6 +202,9 @@ func (b builder) bootstrap() []any {
 func (b builder) projects() []any {
 	repos := []string{b.p.Repo.URL}
 	seen := map[string]bool{b.p.Repo.URL: true}
+	if b.p.Addons.Istio.In(b.env.Name) {
+		repos = append(repos, GatewayAPIRepo) // gatewayapi.go
+	}
 	for _, r := range addons.Releases(b.p, b.env) {
 		if u := chartRepoURL(r); !seen[u] {
 			seen[u] = true
@@ -348,6 +352,9 @@ func (b builder) applications(t *tree.Tree) []any {
 			sp.SyncOptions = append(sp.SyncOptions, "RespectIgnoreDifferences=true")
 		}
 		out = append(out, application(b.meta(r.Name, r.Wave), spec))
+	}
+	if b.p.Addons.Istio.In(env.Name) {
+		out = append(out, b.gatewayAPICRDs()) // gatewayapi.go
 	}
 	if _, ok := t.Get(path.Join(addons.PlatformSecretsDir(env.Name), "kustomization.yaml")); ok {
 		platformApp("platform-secrets", addons.WaveSecrets, addons.PlatformSecretsDir(env.Name))

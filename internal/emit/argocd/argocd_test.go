@@ -132,7 +132,7 @@ func TestSyncPolicyByTier(t *testing.T) {
 			if sp.Retry == nil || sp.Retry.Backoff == nil || sp.Retry.Limit < 1 {
 				t.Errorf("%s: %s has no retry with backoff", env.Name, a.Metadata.Name)
 			}
-			if a.Metadata.Name == "namespaces" || a.Metadata.Name == "cluster" || a.Metadata.Name == "argocd" {
+			if a.Metadata.Name == "namespaces" || a.Metadata.Name == "cluster" || a.Metadata.Name == "argocd" || a.Metadata.Name == argocd.GatewayAPIApp {
 				if sp.Automated.Prune {
 					t.Errorf("%s: %s prunes automatically", env.Name, a.Metadata.Name)
 				}

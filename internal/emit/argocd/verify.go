@@ -372,6 +372,9 @@ func Check(p *model.Platform, env *model.Environment, t *tree.Tree) []string {
 			if s.Path == "" {
 				continue
 			}
+			if upstreamSource(s) {
+				continue // the Gateway API CRDs (gatewayapi.go)
+			}
 			if s.RepoURL != p.Repo.URL {
 				bad("%s: Application %s: path %s is in %s, not in the platform repository", a.By, name, s.Path, s.RepoURL)
 				continue

@@ -10,6 +10,7 @@
 //	environments/<env>/services/<service>/   overlay: kustomize build here
 //	environments/<env>/namespaces/           team namespaces
 //	environments/<env>/cluster/              cluster-wide objects (storage class, priority classes)
+//	environments/<env>/ingress/              ingress gateways (see ingress.go)
 //	environments/<env>/kustomization.yaml    the whole environment
 package kustomize
 
@@ -120,6 +121,9 @@ func (e Emitter) service(p *model.Platform, svc *model.Service, out *tree.Tree) 
 	base.add(fileName(kind), wl)
 	if s := service(p, svc); s != nil {
 		base.add("service.yaml", s)
+	}
+	if svc.Public != nil {
+		base.add("httproute.yaml", httpRoute(p, svc)) // ingress.go
 	}
 	k := kustomization()
 	k.Resources = slices.Clone(base.names)
@@ -268,6 +272,17 @@ func (e Emitter) environment(p *model.Platform, env *model.Environment, out *tre
 	top := &files{emitter: e.Name(), dir: EnvironmentDir(env.Name), out: out}
 	k = kustomization()
 	k.Resources = []string{"cluster", "namespaces"}
+	if objs := ingressObjects(p, env); len(objs) > 0 { // ingress.go
+		dir := &files{emitter: e.Name(), dir: IngressDir(env.Name), out: out}
+		dir.add("gateways.yaml", objs...)
+		ik := kustomization()
+		ik.Resources = slices.Clone(dir.names)
+		dir.add("kustomization.yaml", ik)
+		if dir.err != nil {
+			return dir.err
+		}
+		k.Resources = append(k.Resources, "ingress")
+	}
 	for _, svc := range p.ServiceList {
 		if svc.Enabled(env.Name) {
 			k.Resources = append(k.Resources, path.Join("services", svc.Name))

@@ -94,6 +94,8 @@ func decodeStrict(t *testing.T, obj map[string]any) any {
 		typed = &corev1.ServiceAccount{}
 	case "v1/Namespace":
 		typed = &corev1.Namespace{}
+	case "v1/ConfigMap":
+		typed = &corev1.ConfigMap{}
 	case "policy/v1/PodDisruptionBudget":
 		typed = &policyv1.PodDisruptionBudget{}
 	case "storage.k8s.io/v1/StorageClass":
@@ -108,6 +110,12 @@ func decodeStrict(t *testing.T, obj map[string]any) any {
 			t.Fatalf("VerticalPodAutoscaler %v: %v", obj["metadata"], err)
 		}
 		return obj
+	case "gateway.networking.k8s.io/v1/Gateway":
+		validateGatewayAPI(t, obj) // ingress_test.go
+		typed = &kustomize.Gateway{}
+	case "gateway.networking.k8s.io/v1/HTTPRoute":
+		validateGatewayAPI(t, obj)
+		typed = &kustomize.HTTPRoute{}
 	default:
 		t.Fatalf("unexpected object %s/%s", obj["apiVersion"], obj["kind"])
 	}

@@ -388,6 +388,7 @@ func service(p *model.Platform, svc *model.Service) *corev1.Service {
 	for _, port := range svc.Ports {
 		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{
 			Name: port.Name, Port: port.Port, TargetPort: intstr.FromString(port.Name), Protocol: corev1.Protocol(port.Protocol),
+			AppProtocol: appProtocol(port), // ingress.go
 		})
 	}
 	return s

@@ -154,6 +154,11 @@ func CrossCheck(p *model.Platform, t *tree.Tree, env string) error {
 			}
 			kind, name := "", ""
 			switch {
+			case service == "acm" && strings.HasPrefix(resource, "certificate/"):
+				// Issued outside the platform and named in the model
+				// (environments.<env>.ingress.certificates); its account
+				// and region are checked above.
+				continue
 			case service == "iam" && strings.HasPrefix(resource, "role/"):
 				kind, name = awsnames.KindRole, resource[strings.LastIndex(resource, "/")+1:]
 			case service == "sqs":
