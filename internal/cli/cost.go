@@ -35,7 +35,9 @@ would launch for the services' requests × replicas (minimum replicas as
 expected, HPA maxima as the upper bound), bin-packed onto the instance types
 sizing.karpenter allows, with the spot savings where a pool may use spot.
 The EKS control plane, NAT gateways, load balancers, KMS keys and interface
-endpoints are counted but not priced: idpgen has no sourced prices for them.
+endpoints are counted from the model and priced from idpgen's dated price
+data (each price's source is listed after the tables); their usage (GB
+processed, NLCU-hours, KMS requests) is counted as 0, as each line notes.
 
 With --base REV, the platform is also loaded as it is at the Git revision REV
 (read from Git, the working tree is not touched), and the change per

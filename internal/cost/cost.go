@@ -2,11 +2,12 @@
 // model alone (no emitter runs): the system node group and the workload
 // nodes Karpenter would launch, bin-packed from the services' requests, are
 // priced from package ec2types (on-demand Linux prices of the region, the
-// spot savings assumption for pools that may use spot). The other items of
-// the bill (EKS control plane, NAT gateways, load balancers, KMS keys,
-// interface endpoints) are counted from the model, but idpgen has no
-// sourced price data for them: they are listed with their quantity and
-// left out of the totals rather than priced from numbers typed by hand.
+// spot savings assumption for pools that may use spot); the EKS control
+// plane, NAT gateways, load balancers, KMS keys and interface endpoints
+// are counted from the model and priced from Prices (prices.go: each with
+// its source and dates). Usage-based charges (GB processed, NLCU-hours,
+// KMS requests) are not known from the model: they are counted as zero,
+// and each line says so with the unit price.
 package cost
 
 import (
@@ -31,6 +32,7 @@ type Report struct {
 	DataSource    string        `json:"dataSource"`
 	DataDate      string        `json:"dataDate"`
 	HoursPerMonth int           `json:"hoursPerMonth"`
+	Prices        []Price       `json:"prices"` // the prices of what is not EC2, with their sources
 	Environments  []Environment `json:"environments"`
 }
 
@@ -49,9 +51,12 @@ type Environment struct {
 
 // Line is one item of an environment's bill. Hourly is the unit price in
 // USD, nil where the data has none (then the line is not in the totals).
+// Note says what the line leaves out or assumes: usage counted as zero, a
+// US East price used for another region.
 type Line struct {
 	Item       string   `json:"item"`
 	Detail     string   `json:"detail"`
+	Note       string   `json:"note,omitempty"`
 	Quantity   int      `json:"quantity"`
 	MaxQty     int      `json:"maxQuantity"`
 	Hourly     *float64 `json:"hourlyUSD"`
@@ -77,7 +82,7 @@ type Service struct {
 
 // Estimate prices every environment of p, in promotion order.
 func Estimate(p *model.Platform) *Report {
-	r := &Report{DataSource: ec2types.DataSource, DataDate: ec2types.DataDate, HoursPerMonth: HoursPerMonth}
+	r := &Report{DataSource: ec2types.DataSource, DataDate: ec2types.DataDate, HoursPerMonth: HoursPerMonth, Prices: Prices}
 	for _, env := range p.EnvironmentList {
 		r.Environments = append(r.Environments, environment(p, env))
 	}
@@ -86,19 +91,23 @@ func Estimate(p *model.Platform) *Report {
 
 func environment(p *model.Platform, env *model.Environment) Environment {
 	e := Environment{Name: env.Name, Region: env.Region, Tier: env.Tier}
-	unpriced := func(item, detail string, n int) {
+	fixed := func(item, detail string, n int, key string, usage ...string) {
 		if n > 0 {
-			e.Lines = append(e.Lines, Line{Item: item, Detail: detail, Quantity: n, MaxQty: n})
+			e.Lines = append(e.Lines, fixedLine(item, detail, env.Region, n, key, usage...))
 		}
 	}
 
 	phase, _ := awsnames.EKSVersion(env.Kubernetes.Version)
-	unpriced("EKS control plane", "Kubernetes "+env.Kubernetes.Version+", "+phase+" support", 1)
+	eks := PriceEKSStandard
+	if phase == "extended" {
+		eks = PriceEKSExtended
+	}
+	fixed("EKS control plane", "Kubernetes "+env.Kubernetes.Version+", "+phase+" support", 1, eks)
 	nat := 1
 	if env.Network.NATGateways == "perAZ" {
 		nat = env.Network.AvailabilityZones
 	}
-	unpriced("NAT gateways", env.Network.NATGateways, nat)
+	fixed("NAT gateways", env.Network.NATGateways, nat, PriceNATHour, PriceNATGB)
 
 	sys := env.Sizing.SystemNodes
 	e.Lines = append(e.Lines, priced("System nodes", sys.InstanceType+", on-demand", env.Region, sys.InstanceType, sys.Min, sys.Max))
@@ -170,7 +179,7 @@ func environment(p *model.Platform, env *model.Environment) Environment {
 	slices.SortFunc(e.Services, func(a, b Service) int { return cmp.Compare(a.Name, b.Name) })
 
 	for _, s := range slices.Sorted(maps.Keys(schemes)) {
-		unpriced("Network load balancers", s, 1)
+		fixed("Network load balancers", s, 1, PriceNLBHour, PriceNLCU)
 	}
 	// The keys the Terraform foundation creates (internal/emit/terraform,
 	// storage): Vault's unseal key, Velero's backup key, and the key of
@@ -184,10 +193,10 @@ func environment(p *model.Platform, env *model.Environment) Environment {
 	if serviceData {
 		kmsKeys++
 	}
-	unpriced("KMS keys", "customer managed", kmsKeys)
+	fixed("KMS keys", "customer managed", kmsKeys, PriceKMSKey, PriceKMSRequests)
 	// An interface endpoint is billed per availability zone it has a
 	// network interface in: every zone's intra subnet.
-	unpriced("Interface VPC endpoints", joinComma(env.Network.InterfaceEndpoints), len(env.Network.InterfaceEndpoints)*env.Network.AvailabilityZones)
+	fixed("Interface VPC endpoints", joinComma(env.Network.InterfaceEndpoints), len(env.Network.InterfaceEndpoints)*env.Network.AvailabilityZones, PriceEndpointHour, PriceEndpointGB)
 
 	for _, l := range e.Lines {
 		e.Monthly += l.Monthly
@@ -205,6 +214,31 @@ func priced(item, detail, region, typ string, n, max int) Line {
 		l.Monthly = cents(float64(n) * h * HoursPerMonth)
 		l.MonthlyMax = cents(float64(max) * h * HoursPerMonth)
 	}
+	return l
+}
+
+// fixedLine is a line of n items at the price key, with the usage-based
+// prices of the item (counted at zero usage) and any US East assumption in
+// its note.
+func fixedLine(item, detail, region string, n int, key string, usage ...string) Line {
+	p := priceOf(key)
+	h := p.USD
+	if p.Unit == "month" {
+		h = p.USD / HoursPerMonth
+	}
+	m := cents(float64(n) * h * HoursPerMonth)
+	l := Line{Item: item, Detail: detail, Quantity: n, MaxQty: n, Hourly: &h, Monthly: m, MonthlyMax: m}
+	var notes []string
+	assumed := p.assumedIn(region)
+	for _, k := range usage {
+		u := priceOf(k)
+		notes = append(notes, "+ $"+strconv.FormatFloat(u.USD, 'f', -1, 64)+" per "+u.Unit+", counted as 0")
+		assumed = assumed || u.assumedIn(region)
+	}
+	if assumed {
+		notes = append(notes, "US East price assumed")
+	}
+	l.Note = strings.Join(notes, "; ")
 	return l
 }
 

@@ -2,6 +2,8 @@ package cost
 
 import (
 	"math"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/idpgen/idpgen/internal/ec2types"
@@ -100,10 +102,11 @@ func TestEstimateArithmetic(t *testing.T) {
 		if !near(sys.Monthly, 2*price(t, "m7i.large")*730) || !near(sys.MonthlyMax, 4*price(t, "m7i.large")*730) {
 			t.Errorf("system nodes = %+v", sys)
 		}
-		if want := sys.Monthly + general.Monthly + onDemand.Monthly; !near(e.Monthly, want) {
+		// 233.78: the fixed items (TestFixedItems).
+		if want := sys.Monthly + general.Monthly + onDemand.Monthly + 233.78; !near(e.Monthly, want) {
 			t.Errorf("total %.2f, want the priced lines' sum %.2f", e.Monthly, want)
 		}
-		if want := sys.MonthlyMax + general.MonthlyMax + onDemand.MonthlyMax; !near(e.MonthlyMax, want) {
+		if want := sys.MonthlyMax + general.MonthlyMax + onDemand.MonthlyMax + 233.78; !near(e.MonthlyMax, want) {
 			t.Errorf("total at max %.2f, want %.2f", e.MonthlyMax, want)
 		}
 		shares := map[string]Service{}
@@ -119,33 +122,94 @@ func TestEstimateArithmetic(t *testing.T) {
 	}
 }
 
-// What has no price is counted from the model, and stays out of the total.
-func TestUnpricedCounts(t *testing.T) {
+// The items that are not EC2 instances, counted from the model and priced
+// from Prices, by hand: EKS standard support $0.10 × 730 h = 73.00; three
+// NAT gateways (perAZ, 3 zones) × $0.045 × 730 = 98.55; one NLB (web is
+// public) $0.0225 × 730 = 16.425 → 16.43; two KMS keys (EKS secrets and
+// the services' bucket) × $1 = 2.00; 2 interface endpoints × 3 zones ×
+// $0.01 × 730 = 43.80. Together 233.78, in both totals.
+func TestFixedItems(t *testing.T) {
 	e := Estimate(fixture(true)).Environments[0]
-	for item, want := range map[string]int{
-		"EKS control plane":       1,
-		"NAT gateways":            3, // perAZ, 3 zones
-		"Network load balancers":  1, // web is public
-		"KMS keys":                2, // EKS secrets, and the services' data (a bucket)
-		"Interface VPC endpoints": 6, // 2 endpoints × 3 zones
-	} {
+	want := map[string]struct {
+		n       int
+		monthly float64
+	}{
+		"EKS control plane":       {1, 73.00},
+		"NAT gateways":            {3, 98.55},
+		"Network load balancers":  {1, 16.43},
+		"KMS keys":                {2, 2.00},
+		"Interface VPC endpoints": {6, 43.80},
+	}
+	for item, w := range want {
 		l := line(t, e, item)
-		if l.Quantity != want || l.Priced() || l.Monthly != 0 {
-			t.Errorf("%s = %+v, want %d unpriced", item, l, want)
+		if l.Quantity != w.n || l.MaxQty != w.n || !l.Priced() || l.Monthly != w.monthly || l.MonthlyMax != w.monthly {
+			t.Errorf("%s = %+v, want %d costing %.2f", item, l, w.n, w.monthly)
+		}
+	}
+	var ec2, ec2Max float64
+	for _, item := range []string{"System nodes", "Workload nodes (general)", "Workload nodes (on-demand)"} {
+		ec2 += line(t, e, item).Monthly
+		ec2Max += line(t, e, item).MonthlyMax
+	}
+	if !near(e.Monthly, ec2+233.78) || !near(e.MonthlyMax, ec2Max+233.78) {
+		t.Errorf("totals %.2f, %.2f; want EC2 %.2f, %.2f + 233.78", e.Monthly, e.MonthlyMax, ec2, ec2Max)
+	}
+	// Usage is counted as zero, visibly; eu-west-1 uses the US East price
+	// where the source has no other.
+	for item, note := range map[string]string{
+		"EKS control plane":       "",
+		"NAT gateways":            "+ $0.045 per GB, counted as 0; US East price assumed",
+		"Network load balancers":  "+ $0.006 per NLCU-hour, counted as 0; US East price assumed",
+		"KMS keys":                "+ $0.03 per 10,000 requests, counted as 0",
+		"Interface VPC endpoints": "+ $0.01 per GB, counted as 0; US East price assumed",
+	} {
+		if l := line(t, e, item); l.Note != note {
+			t.Errorf("%s note %q, want %q", item, l.Note, note)
 		}
 	}
 	if l := line(t, e, "EKS control plane"); l.Detail != "Kubernetes 1.35, standard support" {
 		t.Errorf("control plane detail %q", l.Detail)
 	}
+
+	// Extended support costs $0.60 an hour (438.00 a month); one NAT
+	// gateway 32.85; in us-east-1 nothing is assumed.
 	p := fixture(true)
 	p.Environments["dev"].Kubernetes.Version = "1.32"
 	p.Environments["dev"].Network.NATGateways = "single"
+	p.Environments["dev"].Region = "us-east-1"
 	e = Estimate(p).Environments[0]
-	if l := line(t, e, "EKS control plane"); l.Detail != "Kubernetes 1.32, extended support" {
-		t.Errorf("control plane detail %q", l.Detail)
+	if l := line(t, e, "EKS control plane"); l.Detail != "Kubernetes 1.32, extended support" || l.Monthly != 438.00 {
+		t.Errorf("control plane %+v, want extended support at 438.00", l)
 	}
-	if l := line(t, e, "NAT gateways"); l.Quantity != 1 {
-		t.Errorf("single NAT: %+v", l)
+	if l := line(t, e, "NAT gateways"); l.Quantity != 1 || l.Monthly != 32.85 || strings.Contains(l.Note, "assumed") {
+		t.Errorf("single NAT in us-east-1: %+v", l)
+	}
+	// No public service: no load balancer.
+	p.Services["web"].Public = nil
+	for _, l := range Estimate(p).Environments[0].Lines {
+		if l.Item == "Network load balancers" {
+			t.Errorf("NLB without a public service: %+v", l)
+		}
+	}
+}
+
+// Every price says where it comes from and when it was read.
+func TestPricesAreSourced(t *testing.T) {
+	seen := map[string]bool{}
+	for _, p := range Prices {
+		if seen[p.Key] {
+			t.Errorf("%s twice", p.Key)
+		}
+		seen[p.Key] = true
+		if p.USD <= 0 || p.Item == "" || p.Unit == "" || !strings.HasPrefix(p.Source, "https://") || p.PageDate == "" || p.Read != "2026-12-02" {
+			t.Errorf("price %+v is not fully sourced", p)
+		}
+		if !p.ByAWS && !strings.Contains(p.Note, "aws.amazon.com") {
+			t.Errorf("%s: a third-party price must name the AWS page it stands in for: %q", p.Key, p.Note)
+		}
+	}
+	if !reflect.DeepEqual(Estimate(fixture(true)).Prices, Prices) {
+		t.Error("the report does not carry the price data")
 	}
 }
 
