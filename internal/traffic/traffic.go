@@ -95,15 +95,17 @@ func (g *Graph) Node(name string) *Node { return g.byName[name] }
 // scheme of its own.
 func Scheme(e *model.Exposure) string { return meshnames.InternetFacing }
 
-// Cycles returns the services that are part of a dependsOn cycle (allowed,
-// but worth seeing), by name. Tarjan's algorithm: linear in the graph.
-func (g *Graph) Cycles() map[string]bool {
+// Cycles maps every service that is part of a dependsOn cycle (allowed,
+// but worth seeing) to the number of its strongly connected component: two
+// services are on a common cycle iff they map to the same number.
+// Tarjan's algorithm: linear in the graph.
+func (g *Graph) Cycles() map[string]int {
 	index := map[*Node]int{}
 	low := map[*Node]int{}
 	on := map[*Node]bool{}
 	var stack []*Node
-	out := map[string]bool{}
-	next := 0
+	out := map[string]int{}
+	next, comps := 0, 0
 	var visit func(n *Node)
 	visit = func(n *Node) {
 		index[n], low[n] = next, next
@@ -130,8 +132,9 @@ func (g *Graph) Cycles() map[string]bool {
 				}
 			}
 			if len(scc) > 1 {
+				comps++
 				for _, m := range scc {
-					out[m.Service.Name] = true
+					out[m.Service.Name] = comps
 				}
 			}
 		}
@@ -139,6 +142,76 @@ func (g *Graph) Cycles() map[string]bool {
 	for _, n := range g.Nodes {
 		if _, seen := index[n]; !seen {
 			visit(n)
+		}
+	}
+	return out
+}
+
+// Edge kinds.
+const (
+	EdgeCall    = "call"    // a service to one it depends on
+	EdgeIngress = "ingress" // an ingress gateway to a public service
+	EdgeScrape  = "scrape"  // the monitoring agent to metrics ports
+	EdgeEgress  = "egress"  // a service to an external destination
+	EdgeAWS     = "aws"     // a service to the AWS APIs
+)
+
+// Endpoints that are not services of the platform.
+func GatewayEndpoint(scheme string) string { return "gateway:" + scheme }
+func MonitoringEndpoint(ns string) string  { return "monitoring:" + ns }
+func ExternalEndpoint(dest string) string  { return "external:" + dest }
+
+// AWSEndpoint stands for the AWS APIs.
+const AWSEndpoint = "aws"
+
+// Edge is one allowed path: From may open connections to To on Ports.
+type Edge struct {
+	From  string  `json:"from"`
+	To    string  `json:"to"`
+	Kind  string  `json:"kind"`
+	Ports []int32 `json:"ports"`
+	// Cycle marks a call edge on a dependsOn cycle.
+	Cycle bool `json:"cycle,omitempty"`
+}
+
+func portNumbers(ports []model.Port) []int32 {
+	out := make([]int32, 0, len(ports))
+	for _, p := range ports {
+		out = append(out, p.Port)
+	}
+	return out
+}
+
+// Edges lists every allowed path of the environment, in a fixed order (by
+// service, then kind as listed below).
+func (g *Graph) Edges() []Edge {
+	cycles := g.Cycles()
+	var out []Edge
+	for _, n := range g.Nodes {
+		svc := n.Service
+		if n.PublicPort != nil {
+			out = append(out, Edge{From: GatewayEndpoint(n.Scheme), To: svc.Name, Kind: EdgeIngress, Ports: []int32{n.PublicPort.Port}})
+		}
+		if len(n.Metrics) > 0 {
+			out = append(out, Edge{From: MonitoringEndpoint(g.Monitoring), To: svc.Name, Kind: EdgeScrape, Ports: portNumbers(n.Metrics)})
+		}
+		for _, d := range n.Deps {
+			if len(d.Service.Ports) == 0 {
+				continue
+			}
+			c, ok := cycles[svc.Name]
+			out = append(out, Edge{From: svc.Name, To: d.Service.Name, Kind: EdgeCall, Ports: portNumbers(d.Service.Ports),
+				Cycle: ok && c == cycles[d.Service.Name]})
+		}
+		if n.AWS {
+			out = append(out, Edge{From: svc.Name, To: AWSEndpoint, Kind: EdgeAWS, Ports: []int32{HTTPSPort}})
+		}
+		for _, e := range svc.Egress {
+			dest := e.Host
+			if dest == "" {
+				dest = e.CIDR
+			}
+			out = append(out, Edge{From: svc.Name, To: ExternalEndpoint(dest), Kind: EdgeEgress, Ports: slices.Clone(e.Ports)})
 		}
 	}
 	return out

@@ -35,6 +35,7 @@ func Platform(p *model.Platform) error {
 		if !svc.Invalid {
 			service(p, svc, services, add)
 			workload(p, svc, add) // workload.go
+			trafficChecks(p, svc, add) // traffic.go
 		}
 	}
 	images(p, add) // registry.go
