@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -109,5 +111,17 @@ func TestGraphUsageErrors(t *testing.T) {
 		if code := cli.Run(append([]string{"graph", "--platform", "../../platforms/example"}, args...), &stdout, &stderr); code != cli.ExitUsage || stderr.Len() == 0 {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr.String())
 		}
+	}
+}
+
+// The README shows the example's prod graph as `idpgen graph --env prod`
+// prints it.
+func TestReadmeShowsTheGraph(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```mermaid\n"+graph(t, "--env", "prod")+"```\n") {
+		t.Error("README.md does not show the output of `idpgen graph --env prod` in a mermaid block")
 	}
 }
