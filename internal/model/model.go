@@ -211,7 +211,8 @@ type Service struct {
 	Autoscaling *Autoscaling        `json:"autoscaling,omitempty"`
 	DependsOn   []string            `json:"dependsOn"`
 	Public      *Exposure           `json:"public,omitempty"`
-	Egress      []Egress            `json:"egress"` // see traffic.go
+	Egress      []Egress            `json:"egress"`               // see traffic.go
+	Resilience  *Resilience         `json:"resilience,omitempty"` // see traffic.go
 	Capacity    string              `json:"capacity"`
 	Storage     *Storage            `json:"storage,omitempty"`
 	AWS         ServiceAWS          `json:"aws"`

@@ -16,6 +16,9 @@ import (
 // live in the VPC; a service reaches another one through dependsOn, which
 // opens exactly that service's ports in both enforcement layers.
 func trafficChecks(p *model.Platform, svc *model.Service, add func(errors.Error)) {
+	if svc.Resilience != nil && svc.Public == nil {
+		add(diag.At(svc.Src, "resilience", "resilience is enforced by the ingress gateway, so only for a public service; ztunnel has no connection pools or outlier detection"))
+	}
 	for i, e := range svc.Egress {
 		sel := fmt.Sprintf("egress[%d]", i)
 		switch {

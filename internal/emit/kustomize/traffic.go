@@ -395,6 +395,9 @@ func trafficObjects(p *model.Platform, g *traffic.Graph, n *traffic.Node) []any 
 		if se := serviceEntry(p, n.Service); se != nil {
 			objs = append(objs, se)
 		}
+		if dr := destinationRule(p, n.Service); dr != nil {
+			objs = append(objs, dr)
+		}
 	}
 	return objs
 }
@@ -407,4 +410,70 @@ func trafficGraphs(p *model.Platform) map[string]*traffic.Graph {
 		out[env.Name] = traffic.Build(p, env)
 	}
 	return out
+}
+
+// DestinationRule is the gateway-side traffic policy of a public service.
+type DestinationRule struct {
+	APIVersion string              `json:"apiVersion"`
+	Kind       string              `json:"kind"`
+	Metadata   istioMeta           `json:"metadata"`
+	Spec       DestinationRuleSpec `json:"spec"`
+}
+
+type DestinationRuleSpec struct {
+	Host          string        `json:"host"`
+	TrafficPolicy TrafficPolicy `json:"trafficPolicy"`
+}
+
+type TrafficPolicy struct {
+	ConnectionPool   *ConnectionPool   `json:"connectionPool,omitempty"`
+	OutlierDetection *OutlierDetection `json:"outlierDetection,omitempty"`
+}
+
+type ConnectionPool struct {
+	TCP *struct {
+		MaxConnections int32 `json:"maxConnections"`
+	} `json:"tcp,omitempty"`
+	HTTP *struct {
+		HTTP1MaxPendingRequests int32 `json:"http1MaxPendingRequests"`
+	} `json:"http,omitempty"`
+}
+
+type OutlierDetection struct {
+	Consecutive5xxErrors int32  `json:"consecutive5xxErrors"`
+	Interval             string `json:"interval"`
+	BaseEjectionTime     string `json:"baseEjectionTime"`
+}
+
+// destinationRule applies a public service's resilience at the ingress
+// gateway (an Envoy: it honours DestinationRules; ztunnel does not, which
+// is why validate refuses resilience on a service that is not public).
+func destinationRule(p *model.Platform, svc *model.Service) *DestinationRule {
+	r := svc.Resilience
+	if r == nil || svc.Public == nil {
+		return nil
+	}
+	var tp TrafficPolicy
+	if r.MaxConnections != nil || r.MaxPendingRequests != nil {
+		tp.ConnectionPool = &ConnectionPool{}
+		if r.MaxConnections != nil {
+			tp.ConnectionPool.TCP = &struct {
+				MaxConnections int32 `json:"maxConnections"`
+			}{*r.MaxConnections}
+		}
+		if r.MaxPendingRequests != nil {
+			tp.ConnectionPool.HTTP = &struct {
+				HTTP1MaxPendingRequests int32 `json:"http1MaxPendingRequests"`
+			}{*r.MaxPendingRequests}
+		}
+	}
+	if r.Consecutive5xxErrors != nil {
+		tp.OutlierDetection = &OutlierDetection{Consecutive5xxErrors: *r.Consecutive5xxErrors, Interval: "10s",
+			BaseEjectionTime: strconv.Itoa(int(r.EjectionSeconds)) + "s"}
+	}
+	if tp.ConnectionPool == nil && tp.OutlierDetection == nil {
+		return nil
+	}
+	return &DestinationRule{APIVersion: networkingV1, Kind: "DestinationRule", Metadata: istioMetaOf(p, svc, svc.Name),
+		Spec: DestinationRuleSpec{Host: svc.Name + "." + svc.Namespace + ".svc.cluster.local", TrafficPolicy: tp}}
 }

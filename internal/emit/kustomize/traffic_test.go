@@ -487,3 +487,43 @@ func TestNamespaceDefaults(t *testing.T) {
 		}
 	}
 }
+
+// Each resilience field changes the storefront's DestinationRule (the only
+// public service of the example); without resilience there is none.
+func TestResilienceChangesOutput(t *testing.T) {
+	p, base := renderExample(t)
+	sf := p.Services["storefront"]
+	file := filepath.Join(kustomize.OverlayDir("prod", "storefront"), kustomize.TrafficFile)
+	render := func() string {
+		out := tree.New()
+		if err := kustomize.New().Emit(p, out); err != nil {
+			t.Fatal(err)
+		}
+		f, _ := out.Get(file)
+		return string(f.Data)
+	}
+	f, _ := base.Get(file)
+	before := string(f.Data)
+	if !strings.Contains(before, "kind: DestinationRule") {
+		t.Fatal("the example's storefront has no DestinationRule")
+	}
+	orig := *sf.Resilience
+	n := int32(7)
+	for name, change := range map[string]func(r *model.Resilience){
+		"maxConnections":       func(r *model.Resilience) { r.MaxConnections = &n },
+		"maxPendingRequests":   func(r *model.Resilience) { r.MaxPendingRequests = &n },
+		"consecutive5xxErrors": func(r *model.Resilience) { r.Consecutive5xxErrors = &n },
+		"ejectionSeconds":      func(r *model.Resilience) { r.EjectionSeconds = 7 },
+	} {
+		r := orig
+		change(&r)
+		sf.Resilience = &r
+		if render() == before {
+			t.Errorf("changing resilience.%s changes nothing", name)
+		}
+	}
+	sf.Resilience = nil
+	if strings.Contains(render(), "kind: DestinationRule") {
+		t.Error("a DestinationRule without resilience")
+	}
+}
