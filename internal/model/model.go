@@ -230,6 +230,8 @@ type Service struct {
 	Autoscaling *Autoscaling        `json:"autoscaling,omitempty"`
 	DependsOn   []string            `json:"dependsOn"`
 	Public      *Exposure           `json:"public,omitempty"`
+	Egress      []Egress            `json:"egress"`               // see traffic.go
+	Resilience  *Resilience         `json:"resilience,omitempty"` // see traffic.go
 	Capacity    string              `json:"capacity"`
 	Storage     *Storage            `json:"storage,omitempty"`
 	AWS         ServiceAWS          `json:"aws"`
@@ -264,6 +266,7 @@ type Port struct {
 	Protocol string `json:"protocol"`
 	// AppProtocol is what the port speaks, if declared; see SpeaksHTTP.
 	AppProtocol string `json:"appProtocol,omitempty"`
+	Metrics     bool   `json:"metrics"` // scraped by the monitoring agent
 }
 
 // VaultRef points at one key of a Vault KV v2 secret.

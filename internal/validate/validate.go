@@ -36,8 +36,9 @@ func Platform(p *model.Platform) error {
 	for _, svc := range p.ServiceList {
 		if !svc.Invalid {
 			service(p, svc, services, add)
-			workload(p, svc, add) // workload.go
-			capacity(p, svc, add) // capacity.go
+			workload(p, svc, add)      // workload.go
+			capacity(p, svc, add)      // capacity.go
+			trafficChecks(p, svc, add) // traffic.go
 		}
 	}
 	images(p, add)      // registry.go

@@ -15,6 +15,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -116,7 +117,12 @@ func decodeStrict(t *testing.T, obj map[string]any) any {
 	case "gateway.networking.k8s.io/v1/HTTPRoute":
 		validateGatewayAPI(t, obj)
 		typed = &kustomize.HTTPRoute{}
+	case "networking.k8s.io/v1/NetworkPolicy":
+		typed = &networkingv1.NetworkPolicy{}
 	default:
+		if istio := validateIstio(t, obj); istio != nil { // traffic_test.go
+			return istio
+		}
 		t.Fatalf("unexpected object %s/%s", obj["apiVersion"], obj["kind"])
 	}
 	if err := yaml.UnmarshalStrict(data, typed); err != nil {
