@@ -118,8 +118,6 @@ func environment(p *model.Platform, env *model.Environment) Environment {
 	offered := shape.Offered(env.Region)
 	pools := map[string][]pods{}
 	schemes := map[string]bool{}
-	kmsKeys := 1 // the EKS secrets key
-	serviceData := false
 	for _, svc := range p.ServiceList {
 		if svc.Invalid || !svc.Enabled(env.Name) {
 			continue
@@ -134,13 +132,9 @@ func environment(p *model.Platform, env *model.Environment) Environment {
 			pool = poolnames.OnDemand
 		}
 		pools[pool] = append(pools[pool], pods{svc.Name, w.Resources.Requests.CPUMillis, w.Resources.Requests.MemoryMiB, w.Replicas, maxN})
-		// One NLB per scheme in use: a public exposure is internet-facing
-		// (the model has no internal exposure yet).
+		// One NLB per scheme in use (one gateway each; see README, ingress).
 		if svc.Public != nil {
-			schemes["internet-facing"] = true
-		}
-		if len(svc.AWS.Buckets)+len(svc.AWS.Tables)+len(svc.AWS.Topics) > 0 {
-			serviceData = true
+			schemes[svc.Public.Scheme] = true
 		}
 	}
 	for _, pool := range []string{poolnames.General, poolnames.OnDemand} {
@@ -181,18 +175,8 @@ func environment(p *model.Platform, env *model.Environment) Environment {
 	for _, s := range slices.Sorted(maps.Keys(schemes)) {
 		fixed("Network load balancers", s, 1, PriceNLBHour, PriceNLCU)
 	}
-	// The keys the Terraform foundation creates (internal/emit/terraform,
-	// storage): Vault's unseal key, Velero's backup key, and the key of
-	// the services' buckets, tables and topics.
-	if p.Addons.Vault.In(env.Name) {
-		kmsKeys++
-	}
-	if p.Addons.Velero.In(env.Name) {
-		kmsKeys++
-	}
-	if serviceData {
-		kmsKeys++
-	}
+	// The keys the Terraform foundation creates.
+	kmsKeys := len(awsnames.For(p, env).KeyAliases(p))
 	fixed("KMS keys", "customer managed", kmsKeys, PriceKMSKey, PriceKMSRequests)
 	// An interface endpoint is billed per availability zone it has a
 	// network interface in: every zone's intra subnet.

@@ -3,6 +3,7 @@ package cost
 import (
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,7 +31,7 @@ func fixture(spot bool) *model.Platform {
 	p := &model.Platform{
 		Environments: map[string]*model.Environment{"dev": env},
 		Services: map[string]*model.Service{
-			"web": {Name: "web", Kind: model.KindWeb, Capacity: "spot-ok", Public: &model.Exposure{Host: "x.example.com"},
+			"web": {Name: "web", Kind: model.KindWeb, Capacity: "spot-ok", Public: &model.Exposure{Host: "x.example.com", Scheme: "internet-facing"},
 				Resources:   model.Resources{Requests: model.Quantities{CPUMillis: 1000, MemoryMiB: 2048}},
 				Autoscaling: &model.Autoscaling{MinReplicas: 3, MaxReplicas: 7}},
 			"worker": {Name: "worker", Kind: model.KindWorker, Capacity: "spot-ok",
@@ -102,11 +103,11 @@ func TestEstimateArithmetic(t *testing.T) {
 		if !near(sys.Monthly, 2*price(t, "m7i.large")*730) || !near(sys.MonthlyMax, 4*price(t, "m7i.large")*730) {
 			t.Errorf("system nodes = %+v", sys)
 		}
-		// 233.78: the fixed items (TestFixedItems).
-		if want := sys.Monthly + general.Monthly + onDemand.Monthly + 233.78; !near(e.Monthly, want) {
+		// 235.78: the fixed items (TestFixedItems).
+		if want := sys.Monthly + general.Monthly + onDemand.Monthly + 235.78; !near(e.Monthly, want) {
 			t.Errorf("total %.2f, want the priced lines' sum %.2f", e.Monthly, want)
 		}
-		if want := sys.MonthlyMax + general.MonthlyMax + onDemand.MonthlyMax + 233.78; !near(e.MonthlyMax, want) {
+		if want := sys.MonthlyMax + general.MonthlyMax + onDemand.MonthlyMax + 235.78; !near(e.MonthlyMax, want) {
 			t.Errorf("total at max %.2f, want %.2f", e.MonthlyMax, want)
 		}
 		shares := map[string]Service{}
@@ -125,9 +126,10 @@ func TestEstimateArithmetic(t *testing.T) {
 // The items that are not EC2 instances, counted from the model and priced
 // from Prices, by hand: EKS standard support $0.10 × 730 h = 73.00; three
 // NAT gateways (perAZ, 3 zones) × $0.045 × 730 = 98.55; one NLB (web is
-// public) $0.0225 × 730 = 16.425 → 16.43; two KMS keys (EKS secrets and
-// the services' bucket) × $1 = 2.00; 2 interface endpoints × 3 zones ×
-// $0.01 × 730 = 43.80. Together 233.78, in both totals.
+// public) $0.0225 × 730 = 16.425 → 16.43; four KMS keys (EKS secrets,
+// logs, the ECR repositories and the services' bucket) × $1 = 4.00; 2
+// interface endpoints × 3 zones × $0.01 × 730 = 43.80. Together 235.78,
+// in both totals.
 func TestFixedItems(t *testing.T) {
 	e := Estimate(fixture(true)).Environments[0]
 	want := map[string]struct {
@@ -137,7 +139,7 @@ func TestFixedItems(t *testing.T) {
 		"EKS control plane":       {1, 73.00},
 		"NAT gateways":            {3, 98.55},
 		"Network load balancers":  {1, 16.43},
-		"KMS keys":                {2, 2.00},
+		"KMS keys":                {4, 4.00},
 		"Interface VPC endpoints": {6, 43.80},
 	}
 	for item, w := range want {
@@ -151,8 +153,8 @@ func TestFixedItems(t *testing.T) {
 		ec2 += line(t, e, item).Monthly
 		ec2Max += line(t, e, item).MonthlyMax
 	}
-	if !near(e.Monthly, ec2+233.78) || !near(e.MonthlyMax, ec2Max+233.78) {
-		t.Errorf("totals %.2f, %.2f; want EC2 %.2f, %.2f + 233.78", e.Monthly, e.MonthlyMax, ec2, ec2Max)
+	if !near(e.Monthly, ec2+235.78) || !near(e.MonthlyMax, ec2Max+235.78) {
+		t.Errorf("totals %.2f, %.2f; want EC2 %.2f, %.2f + 235.78", e.Monthly, e.MonthlyMax, ec2, ec2Max)
 	}
 	// Usage is counted as zero, visibly; eu-west-1 uses the US East price
 	// where the source has no other.
@@ -236,5 +238,30 @@ func TestCompare(t *testing.T) {
 	// shares change; db's pool does not.
 	if !names["web"] || names["db"] {
 		t.Errorf("changed services %+v", e.Services)
+	}
+}
+
+// Each exposure scheme in use has its own gateway and NLB.
+func TestOneLoadBalancerPerScheme(t *testing.T) {
+	p := fixture(true)
+	nlbs := func() []string {
+		var out []string
+		for _, l := range Estimate(p).Environments[0].Lines {
+			if l.Item == "Network load balancers" {
+				out = append(out, l.Detail)
+			}
+		}
+		return out
+	}
+	if got := nlbs(); !slices.Equal(got, []string{"internet-facing"}) {
+		t.Fatalf("one public service: NLBs %v", got)
+	}
+	p.Services["worker"].Public = &model.Exposure{Host: "admin.internal.example", Scheme: "internal"}
+	if got := nlbs(); !slices.Equal(got, []string{"internal", "internet-facing"}) {
+		t.Errorf("an internal and an internet-facing service: NLBs %v", got)
+	}
+	p.Services["web"].Public.Scheme = "internal"
+	if got := nlbs(); !slices.Equal(got, []string{"internal"}) {
+		t.Errorf("two internal services: NLBs %v", got)
 	}
 }

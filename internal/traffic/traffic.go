@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/idpgen/idpgen/internal/meshnames"
 	"github.com/idpgen/idpgen/internal/model"
 )
 
@@ -90,10 +89,9 @@ func byName(a, b *Node) int { return strings.Compare(a.Service.Name, b.Service.N
 // Node returns the enabled service called name, or nil.
 func (g *Graph) Node(name string) *Node { return g.byName[name] }
 
-// Scheme is the ingress gateway of an exposure. Every public service is
-// reached through the internet-facing gateway until #Exposure carries a
-// scheme of its own.
-func Scheme(e *model.Exposure) string { return meshnames.InternetFacing }
+// Scheme is the ingress gateway of an exposure: the gateway of its scheme
+// (meshnames.InternetFacing or meshnames.Internal).
+func Scheme(e *model.Exposure) string { return e.Scheme }
 
 // Cycles maps every service that is part of a dependsOn cycle (allowed,
 // but worth seeing) to the number of its strongly connected component: two
