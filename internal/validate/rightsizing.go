@@ -23,10 +23,11 @@ import (
 //     architectures, offered in the region), after the kubelet and system
 //     reservations (ec2types.Allocatable): a pod that fits no node stays
 //     Pending forever;
-//   - the requests of all the environment's services at their largest
+//   - the requests of the services of each NodePool at their largest
 //     replica count (the HPA's maxReplicas, else the fixed count) stay
-//     within sizing.karpenter.cpuLimit and memoryLimitGiB, which bound all
-//     Karpenter nodes of the environment. This is an error, not a warning:
+//     within sizing.karpenter.cpuLimit and memoryLimitGiB, which bound the
+//     nodes of each pool (Karpenter has no limit across pools; see the
+//     karpenter emitter). This is an error, not a warning:
 //     the HPA maximum is a promise the cluster could never keep (the
 //     requests are a lower bound of the nodes needed), so either the limit
 //     or maxReplicas is wrong, and one of them must change.
@@ -69,19 +70,22 @@ func rightSizingIn(p *model.Platform, env *model.Environment, add func(errors.Er
 		name     string
 		cpu, mem int64 // at the largest replica count
 	}
-	var total []contribution
-	var cpuSum, memSum int64
+	type poolLoad struct {
+		services []contribution
+		cpu, mem int64
+	}
+	loads := map[string]*poolLoad{poolnames.General: {}, poolnames.OnDemand: {}}
 	for _, svc := range p.ServiceList {
 		if svc.Invalid || !svc.Enabled(env.Name) {
 			continue
 		}
 		w := svc.In(env)
 		req := w.Resources.Requests
+		pool := poolnames.General
+		if svc.Capacity == "on-demand" {
+			pool = poolnames.OnDemand
+		}
 		if !slices.ContainsFunc(fits, func(f fit) bool { return f.cpu >= req.CPUMillis && f.mem >= req.MemoryMiB }) {
-			pool := poolnames.General
-			if svc.Capacity == "on-demand" {
-				pool = poolnames.OnDemand
-			}
 			add(diag.AtPath(svc.Src, requestsSource(svc, env.Name),
 				"in %s, the requests (%dm CPU, %d MiB) fit no instance type the %q NodePool allows (%s): %s after kubelet and system reservations; lower the requests or widen sizing.karpenter",
 				env.Name, req.CPUMillis, req.MemoryMiB, pool, shapeText, largest))
@@ -91,12 +95,13 @@ func rightSizingIn(p *model.Platform, env *model.Environment, add func(errors.Er
 			n = int64(w.Autoscaling.MaxReplicas)
 		}
 		c := contribution{svc.Name, n * req.CPUMillis, n * req.MemoryMiB}
-		cpuSum += c.cpu
-		memSum += c.mem
-		total = append(total, c)
+		l := loads[pool]
+		l.cpu += c.cpu
+		l.mem += c.mem
+		l.services = append(l.services, c)
 	}
 
-	top := func(by func(contribution) int64, unit func(int64) string) string {
+	top := func(total []contribution, by func(contribution) int64, unit func(int64) string) string {
 		s := slices.Clone(total)
 		slices.SortStableFunc(s, func(a, b contribution) int { return cmp.Compare(by(b), by(a)) })
 		var parts []string
@@ -118,15 +123,18 @@ func rightSizingIn(p *model.Platform, env *model.Environment, add func(errors.Er
 		path := append([]string{"environments", diag.Label(env.Name)}, strings.Split(sel, ".")...)
 		add(diag.New(diag.SourcePos(env.Src), path, format+" (the limit is the schema's default for a %s environment)", append(args, env.Tier)...))
 	}
-	if cpuSum > int64(k.CPULimit)*1000 {
-		atLimit("sizing.karpenter.cpuLimit",
-			"the services of %s request %s at their maximum replicas, beyond cpuLimit %d: the cluster could never scale that far (largest: %s); raise cpuLimit or lower maxReplicas",
-			env.Name, vcpu(cpuSum), k.CPULimit, top(func(c contribution) int64 { return c.cpu }, vcpu))
-	}
-	if memSum > int64(k.MemoryLimitGiB)*1024 {
-		atLimit("sizing.karpenter.memoryLimitGiB",
-			"the services of %s request %s at their maximum replicas, beyond memoryLimitGiB %d: the cluster could never scale that far (largest: %s); raise memoryLimitGiB or lower maxReplicas",
-			env.Name, gib(memSum), k.MemoryLimitGiB, top(func(c contribution) int64 { return c.mem }, gib))
+	for _, pool := range []string{poolnames.General, poolnames.OnDemand} {
+		l := loads[pool]
+		if l.cpu > int64(k.CPULimit)*1000 {
+			atLimit("sizing.karpenter.cpuLimit",
+				"the services of %s on the %q NodePool request %s at their maximum replicas, beyond cpuLimit %d: the pool could never scale that far (largest: %s); raise cpuLimit or lower maxReplicas",
+				env.Name, pool, vcpu(l.cpu), k.CPULimit, top(l.services, func(c contribution) int64 { return c.cpu }, vcpu))
+		}
+		if l.mem > int64(k.MemoryLimitGiB)*1024 {
+			atLimit("sizing.karpenter.memoryLimitGiB",
+				"the services of %s on the %q NodePool request %s at their maximum replicas, beyond memoryLimitGiB %d: the pool could never scale that far (largest: %s); raise memoryLimitGiB or lower maxReplicas",
+				env.Name, pool, gib(l.mem), k.MemoryLimitGiB, top(l.services, func(c contribution) int64 { return c.mem }, gib))
+		}
 	}
 }
 
