@@ -56,8 +56,10 @@ func Verify(p *model.Platform, t *tree.Tree, emitters []Emitter) (notes []string
 			results[i] = result{n, err}
 		})
 	}
+	var leaks error
+	wg.Go(func() { leaks = Leaks(p, t) }) // leaks.go
 	wg.Wait()
-	var errs []error
+	errs := []error{leaks}
 	for _, r := range results {
 		notes = append(notes, r.notes...)
 		if r.err != nil {

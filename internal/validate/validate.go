@@ -35,9 +35,11 @@ func Platform(p *model.Platform) error {
 		if !svc.Invalid {
 			service(p, svc, services, add)
 			workload(p, svc, add) // workload.go
+			envSecrets(svc, add)  // secrets.go
 		}
 	}
-	images(p, add) // registry.go
+	images(p, add)     // registry.go
+	vaultPaths(p, add) // secrets.go
 	if errs == nil {
 		return nil
 	}
