@@ -13,6 +13,7 @@ import (
 	"github.com/idpgen/idpgen/internal/emit/argocd"
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
 	"github.com/idpgen/idpgen/internal/emit/terraform"
+	"github.com/idpgen/idpgen/internal/emit/vault"
 	"github.com/idpgen/idpgen/internal/load"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/tree"
@@ -76,6 +77,7 @@ func Emitters() []Emitter {
 		kustomize.New(),
 		terraform.New(),
 		addons.New(),
+		vault.New(),
 		// argocd deploys the directories the emitters above render: last.
 		argocd.New(),
 	}
