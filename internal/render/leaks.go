@@ -3,7 +3,6 @@ package render
 import (
 	"bytes"
 	"errors"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -45,9 +44,6 @@ func Leaks(p *model.Platform, t *tree.Tree) error {
 	return errors.Join(errs...)
 }
 
-// envEntry is a container env variable as the YAML encoder writes it.
-var envEntry = regexp.MustCompile(`(?m)^( *)- name: ([A-Za-z_][A-Za-z0-9_.-]*)\n( *)value: (.*)$`)
-
 func scanFile(p *model.Platform, f tree.File) []error {
 	svc, env := owner(p, f.Path)
 	accepted := func(match string) bool {
@@ -84,18 +80,12 @@ func scanFile(p *model.Platform, f tree.File) []error {
 		}
 		return true
 	})
-	if bytes.Contains(f.Data, []byte("- name: ")) {
-		for _, m := range envEntry.FindAllSubmatch(f.Data, -1) {
-			name, value := string(m[2]), strings.Trim(string(m[4]), `"'`)
-			if len(m[3]) != len(m[1])+2 {
-				continue // not the value of this list item
-			}
-			if _, ok := svc.EnvNotSecretOK(name); ok {
-				continue
-			}
-			if word, ok := secretscan.Name(name); ok && secretscan.Literal(value) {
-				report(name, "env variable %s is named like a secret (%s) and has a literal value", name, word)
-			}
+	for _, e := range envEntries(f.Data) {
+		if _, ok := svc.EnvNotSecretOK(e.name); ok {
+			continue
+		}
+		if word, ok := secretscan.Name(e.name); ok && secretscan.Literal(e.value) {
+			report(e.name, "env variable %s is named like a secret (%s) and has a literal value", e.name, word)
 		}
 	}
 	return errs
@@ -119,4 +109,43 @@ func owner(p *model.Platform, path string) (*model.Service, *model.Environment) 
 		}
 	}
 	return nil, env
+}
+
+type envVar struct{ name, value string }
+
+// envEntries finds container env variables with a literal value as the
+// YAML encoder writes them: "- name: X" and, on the next line, indented two
+// more, "value: v". A byte search, not a regular expression: it runs on
+// every rendered workload.
+func envEntries(data []byte) []envVar {
+	var out []envVar
+	marker := []byte("- name: ")
+	for i := 0; ; {
+		j := bytes.Index(data[i:], marker)
+		if j < 0 {
+			return out
+		}
+		at := i + j
+		i = at + len(marker)
+		lineStart := bytes.LastIndexByte(data[:at], '\n') + 1
+		indent := data[lineStart:at]
+		if len(bytes.TrimLeft(indent, " ")) != 0 {
+			continue // "- name: " inside a value
+		}
+		end := bytes.IndexByte(data[i:], '\n')
+		if end < 0 {
+			return out
+		}
+		name := string(data[i : i+end])
+		next := data[i+end+1:]
+		prefix := append(bytes.Repeat([]byte(" "), len(indent)+2), "value: "...)
+		if !bytes.HasPrefix(next, prefix) {
+			continue
+		}
+		next = next[len(prefix):]
+		if k := bytes.IndexByte(next, '\n'); k >= 0 {
+			next = next[:k]
+		}
+		out = append(out, envVar{name, strings.Trim(string(next), `"'`)})
+	}
 }
