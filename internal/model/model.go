@@ -224,19 +224,22 @@ type Service struct {
 	Args        []string            `json:"args,omitempty"`
 	Env         map[string]string   `json:"env"`
 	Secrets     map[string]VaultRef `json:"secrets"`
-	Resources   Resources           `json:"resources"`
-	Replicas    *int                `json:"replicas,omitempty"`
-	Probes      Probes              `json:"probes"`
-	Autoscaling *Autoscaling        `json:"autoscaling,omitempty"`
-	DependsOn   []string            `json:"dependsOn"`
-	Public      *Exposure           `json:"public,omitempty"`
-	Egress      []Egress            `json:"egress"`               // see traffic.go
-	Resilience  *Resilience         `json:"resilience,omitempty"` // see traffic.go
-	Capacity    string              `json:"capacity"`
-	Storage     *Storage            `json:"storage,omitempty"`
-	AWS         ServiceAWS          `json:"aws"`
-	RunAsUser   int64               `json:"runAsUser"`
-	Overrides   map[string]Override `json:"overrides"`
+	// EnvNotSecret accepts env variables the secret detectors flag, each
+	// with the reviewer's reason (internal/secretscan).
+	EnvNotSecret map[string]string   `json:"envNotSecret"`
+	Resources    Resources           `json:"resources"`
+	Replicas     *int                `json:"replicas,omitempty"`
+	Probes       Probes              `json:"probes"`
+	Autoscaling  *Autoscaling        `json:"autoscaling,omitempty"`
+	DependsOn    []string            `json:"dependsOn"`
+	Public       *Exposure           `json:"public,omitempty"`
+	Egress       []Egress            `json:"egress"`               // see traffic.go
+	Resilience   *Resilience         `json:"resilience,omitempty"` // see traffic.go
+	Capacity     string              `json:"capacity"`
+	Storage      *Storage            `json:"storage,omitempty"`
+	AWS          ServiceAWS          `json:"aws"`
+	RunAsUser    int64               `json:"runAsUser"`
+	Overrides    map[string]Override `json:"overrides"`
 
 	Priority        string           `json:"priority"`                  // see capacity.go
 	Disruption      *Disruption      `json:"disruption,omitempty"`      // see capacity.go

@@ -160,3 +160,31 @@ func (w *WritablePath) UnmarshalJSON(data []byte) error {
 // MinPodsInProd is the fewest pods a service may run in a prod environment
 // unless it sets SingleReplicaInProd.
 const MinPodsInProd = 2
+
+// HasEnv reports whether name is a variable of the service's env or of an
+// override's env.
+func (s *Service) HasEnv(name string) bool { return len(s.EnvValues(name)) > 0 }
+
+// EnvValues are the values name takes in env and in the overrides' env.
+func (s *Service) EnvValues(name string) []string {
+	var out []string
+	if v, ok := s.Env[name]; ok {
+		out = append(out, v)
+	}
+	for _, o := range s.Overrides {
+		if v, ok := o.Env[name]; ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// EnvNotSecretOK returns the reason a nil-safe s accepts name as no
+// secret (envNotSecret).
+func (s *Service) EnvNotSecretOK(name string) (string, bool) {
+	if s == nil {
+		return "", false
+	}
+	r, ok := s.EnvNotSecret[name]
+	return r, ok
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/idpgen/idpgen/internal/emit/karpenter"
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
 	"github.com/idpgen/idpgen/internal/emit/terraform"
+	"github.com/idpgen/idpgen/internal/emit/vault"
 	"github.com/idpgen/idpgen/internal/load"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/tree"
@@ -57,8 +58,10 @@ func Verify(p *model.Platform, t *tree.Tree, emitters []Emitter) (notes []string
 			results[i] = result{n, err}
 		})
 	}
+	var leaks error
+	wg.Go(func() { leaks = Leaks(p, t) }) // leaks.go
 	wg.Wait()
-	var errs []error
+	errs := []error{leaks}
 	for _, r := range results {
 		notes = append(notes, r.notes...)
 		if r.err != nil {
@@ -76,6 +79,7 @@ func Emitters() []Emitter {
 		terraform.New(),
 		addons.New(),
 		karpenter.New(),
+		vault.New(),
 		// argocd deploys the directories the emitters above render: last.
 		argocd.New(),
 	}

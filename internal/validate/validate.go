@@ -39,10 +39,12 @@ func Platform(p *model.Platform) error {
 			workload(p, svc, add)      // workload.go
 			capacity(p, svc, add)      // capacity.go
 			trafficChecks(p, svc, add) // traffic.go
+			envSecrets(svc, add)       // secrets.go
 		}
 	}
 	images(p, add)      // registry.go
 	rightSizing(p, add) // rightsizing.go
+	vaultPaths(p, add)  // secrets.go
 	if errs == nil {
 		return nil
 	}

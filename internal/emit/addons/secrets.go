@@ -8,6 +8,7 @@ import (
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/tree"
+	"github.com/idpgen/idpgen/internal/vaultnames"
 )
 
 // The secrets operator is the External Secrets Operator (external-secrets.io/v1).
@@ -30,14 +31,15 @@ const (
 	esGeneratorAPIVersion = "generators.external-secrets.io/v1alpha1"
 	// SecretsServiceAccount is the service account, in each namespace with
 	// secrets, that the secret store authenticates to Vault as.
-	SecretsServiceAccount = "vault-secrets"
+	SecretsServiceAccount = vaultnames.ServiceAccount
 )
 
-// VaultRole is the Vault Kubernetes-auth role of a namespace's secret store.
-func VaultRole(ns string) string { return "eso-" + ns }
+// VaultRole is the Vault Kubernetes-auth role of a namespace's secret store
+// (declared by the Vault module, internal/emit/vault).
+func VaultRole(ns string) string { return vaultnames.Role(ns) }
 
 // StoreName is the ClusterSecretStore serving one namespace.
-func StoreName(ns string) string { return "vault-" + ns }
+func StoreName(ns string) string { return vaultnames.Store(ns) }
 
 type obj = map[string]any
 
@@ -192,9 +194,9 @@ func (v valuesFor) stores(namespaces []string, annotations map[string]string) (a
 					"version":    "v2",
 					"caProvider": obj{"type": "Secret", "name": vault.TLSSecret, "key": "ca.crt", "namespace": vault.Namespace},
 					"auth": obj{"kubernetes": obj{
-						"mountPath":         "kubernetes",
+						"mountPath":         vaultnames.KubernetesAuthPath,
 						"role":              VaultRole(ns),
-						"serviceAccountRef": obj{"name": SecretsServiceAccount, "namespace": ns},
+						"serviceAccountRef": obj{"name": SecretsServiceAccount, "namespace": ns, "audiences": []string{vaultnames.Audience}},
 					}},
 				}},
 			},

@@ -1,0 +1,51 @@
+// Package vaultnames holds the Vault names both sides of the secrets path
+// use: the secret stores and ExternalSecrets (internal/emit/addons) and the
+// Vault Terraform module that declares the roles and policies they log in
+// with (internal/emit/vault). Emitters do not import each other; they share
+// these.
+package vaultnames
+
+import (
+	"path"
+	"strings"
+)
+
+const (
+	// ServiceAccount is the service account, in each namespace with
+	// secrets, that the namespace's secret store logs in to Vault as.
+	ServiceAccount = "vault-secrets"
+	// KubernetesAuthPath is where the Kubernetes auth method is mounted.
+	KubernetesAuthPath = "kubernetes"
+	// Audience is the audience of the service account tokens the secret
+	// stores present, and the only one the Vault roles accept: a token
+	// minted for another audience (the API server's) cannot log in.
+	Audience = "vault"
+	// ProviderSource and ProviderVersion pin the Terraform Vault provider
+	// (v5.11.0 is the newest release seen, 2026-08).
+	ProviderSource  = "hashicorp/vault"
+	ProviderVersion = "~> 5.11"
+)
+
+// Role is the Vault Kubernetes-auth role of a namespace's secret store.
+func Role(ns string) string { return "eso-" + ns }
+
+// Policy is the Vault policy of a namespace's secret store: read on exactly
+// the paths the namespace's ExternalSecrets reference.
+func Policy(ns string) string { return "eso-" + ns }
+
+// Store is the ClusterSecretStore serving one namespace.
+func Store(ns string) string { return "vault-" + ns }
+
+// Dir is where an environment's Vault root module lives, below generated/.
+func Dir(env string) string { return path.Join("environments", env, "vault-terraform") }
+
+// StateKey is the Vault module's state object in the platform's state
+// bucket, next to the AWS module's.
+func StateKey(platform, env string) string { return platform + "/" + env + "/vault.tfstate" }
+
+// Mount is the KV v2 mount of a path in the API form "<mount>/data/<path>"
+// (the form #VaultRef.path takes, validated before rendering).
+func Mount(apiPath string) string {
+	mount, _, _ := strings.Cut(apiPath, "/")
+	return mount
+}
