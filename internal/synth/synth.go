@@ -68,8 +68,10 @@ teams: {
 	for i, e := range envs[:o.Environments] {
 		// Karpenter's limits at the schema's maximum: thousands of
 		// services at their HPA maximum need far more than the defaults.
-		fmt.Fprintf(&b, "\t%s: {tier: %q, account: \"%012d\", region: \"eu-west-1\", promotion: %d, network: vpcCIDR: \"10.%d.0.0/16\", sizing: karpenter: {cpuLimit: 1000000, memoryLimitGiB: 8000000}}\n",
-			e.name, e.tier, 100000000000+i*111111111111%900000000000, i, 10*(i+1))
+		// Public services need the environment's certificate.
+		account := 100000000000 + i*111111111111%900000000000
+		fmt.Fprintf(&b, "\t%s: {tier: %q, account: \"%012d\", region: \"eu-west-1\", promotion: %d, network: vpcCIDR: \"10.%d.0.0/16\", sizing: karpenter: {cpuLimit: 1000000, memoryLimitGiB: 8000000}, ingress: certificates: [\"arn:aws:acm:eu-west-1:%012d:certificate/00000000-0000-4000-8000-%012d\"]}\n",
+			e.name, e.tier, account, i, 10*(i+1), account, i)
 	}
 	b.WriteString("}\n")
 	if o.AWS {
@@ -130,7 +132,10 @@ func service(b *strings.Builder, i int, o Options) {
 		} else {
 			b.WriteString("\t\tports: [{name: \"http\", port: 8080}]\n")
 		}
-		if i%10 == 1 {
+		switch {
+		case i%30 == 1: // a third of the public services are internal
+			fmt.Fprintf(b, "\t\tpublic: {host: \"svc-%d.internal.synth.example.com\", port: \"http\", scheme: \"internal\"}\n", i)
+		case i%10 == 1:
 			fmt.Fprintf(b, "\t\tpublic: {host: \"svc-%d.synth.example.com\", port: \"http\"}\n", i)
 		}
 		switch {
