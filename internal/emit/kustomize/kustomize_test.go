@@ -179,8 +179,10 @@ func TestEveryOverlayBuildsIntoValidObjects(t *testing.T) {
 						}
 					case *policyv1.PodDisruptionBudget:
 						pdb = x
-					case map[string]any:
-						vpa = x
+					case map[string]any: // custom resources: the VPA, Istio's
+						if x["kind"] == "VerticalPodAutoscaler" {
+							vpa = x
+						}
 					}
 				}
 				if !slices.Contains(kinds, "ServiceAccount") {

@@ -323,11 +323,15 @@ func checkTrafficProperties(t *testing.T, p *model.Platform, out *tree.Tree) (pa
 			services = append(services, pd)
 		}
 		ip := c.pods[len(c.pods)-1].ip.Next()
-		gateway := c.addPod("gateway", meshnames.IngressNamespace, meshnames.GatewayServiceAccount(meshnames.InternetFacing),
-			map[string]string{meshnames.GatewayNameLabel: meshnames.Gateway(meshnames.InternetFacing)}, ip.Next())
-		agent := c.addPod("agent", p.Addons.Datadog.Namespace, "datadog", map[string]string{"app": "datadog-agent"}, ip.Next().Next())
-		argo := c.addPod("argocd-server", p.Addons.ArgoCD.Namespace, "argocd-server", map[string]string{"app.kubernetes.io/name": "argocd-server"}, ip.Next().Next().Next())
-		dns := c.addPod("coredns", traffic.DNSNamespace, "coredns", map[string]string{traffic.DNSPodLabelKey: traffic.DNSPodLabel}, ip.Next().Next().Next().Next())
+		gateways := map[string]*pod{}
+		for _, scheme := range []string{meshnames.InternetFacing, meshnames.Internal} {
+			ip = ip.Next()
+			gateways[scheme] = c.addPod("gateway-"+scheme, meshnames.IngressNamespace, meshnames.GatewayServiceAccount(scheme),
+				map[string]string{meshnames.GatewayNameLabel: meshnames.Gateway(scheme)}, ip)
+		}
+		agent := c.addPod("agent", p.Addons.Datadog.Namespace, "datadog", map[string]string{"app": "datadog-agent"}, ip.Next())
+		argo := c.addPod("argocd-server", p.Addons.ArgoCD.Namespace, "argocd-server", map[string]string{"app.kubernetes.io/name": "argocd-server"}, ip.Next().Next())
+		dns := c.addPod("coredns", traffic.DNSNamespace, "coredns", map[string]string{traffic.DNSPodLabelKey: traffic.DNSPodLabel}, ip.Next().Next().Next())
 		monitoring := p.Addons.Datadog.In(env.Name)
 
 		for _, b := range services {
@@ -360,9 +364,13 @@ func checkTrafficProperties(t *testing.T, p *model.Platform, out *tree.Tree) (pa
 						}
 					}
 				}
-				public := svc.Public != nil && (svc.Public.Port == port.Name || hbone)
-				if got := c.allowed(t, gateway, b, proto, port.Port); got != public {
-					t.Errorf("%s: NetworkPolicies: gateway -> %s:%d allowed=%v, want %v", env.Name, b.name, port.Port, got, public)
+				// Each gateway reaches only the services exposed with its
+				// scheme.
+				for scheme, gateway := range gateways {
+					public := svc.Public != nil && svc.Public.Scheme == scheme && (svc.Public.Port == port.Name || hbone)
+					if got := c.allowed(t, gateway, b, proto, port.Port); got != public {
+						t.Errorf("%s: NetworkPolicies: %s gateway -> %s:%d allowed=%v, want %v", env.Name, scheme, b.name, port.Port, got, public)
+					}
 				}
 				scraped := port.Metrics && monitoring
 				if got := c.allowed(t, agent, b, proto, port.Port); got != scraped {
@@ -372,9 +380,11 @@ func checkTrafficProperties(t *testing.T, p *model.Platform, out *tree.Tree) (pa
 					t.Errorf("%s: NetworkPolicies: a platform pod reaches %s:%d", env.Name, b.name, port.Port)
 				}
 				if mesh && !hbone {
-					gw := meshnames.Principal(gateway.namespace, gateway.serviceAccount)
-					if got := c.authorized(t, b, gw, port.Port); got != (svc.Public != nil && svc.Public.Port == port.Name || scraped) {
-						t.Errorf("%s: AuthorizationPolicy: gateway -> %s:%d authorized=%v", env.Name, b.name, port.Port, got)
+					for scheme, gateway := range gateways {
+						gw := meshnames.Principal(gateway.namespace, gateway.serviceAccount)
+						if got := c.authorized(t, b, gw, port.Port); got != (svc.Public != nil && svc.Public.Scheme == scheme && svc.Public.Port == port.Name || scraped) {
+							t.Errorf("%s: AuthorizationPolicy: %s gateway -> %s:%d authorized=%v", env.Name, scheme, b.name, port.Port, got)
+						}
 					}
 					if got := c.authorized(t, b, "", port.Port); got != scraped {
 						t.Errorf("%s: AuthorizationPolicy: plain text -> %s:%d authorized=%v, want %v", env.Name, b.name, port.Port, got, scraped)
@@ -382,7 +392,7 @@ func checkTrafficProperties(t *testing.T, p *model.Platform, out *tree.Tree) (pa
 				}
 			}
 		}
-		if !c.allowed(t, argo, gateway, corev1.ProtocolTCP, 8080) {
+		if !c.allowed(t, argo, gateways[meshnames.InternetFacing], corev1.ProtocolTCP, 8080) {
 			t.Errorf("%s: a platform namespace is restricted", env.Name)
 		}
 	}
