@@ -234,18 +234,23 @@ func (d *onDiskState) plan(t *tree.Tree) (*Plan, error) {
 	wantSet[ManifestName] = plan.manifest
 
 	add := func(c Change) { plan.Changes = append(plan.Changes, c) }
-	inWay := map[string]string{} // blocking path → the rendered file it blocks
+	inWay := map[string]string{} // blocking path → the first rendered file it blocks
+	blocks := func(blocker, p string) {
+		if cur, ok := inWay[blocker]; !ok || p < cur { // the same file on every run
+			inWay[blocker] = p
+		}
+	}
 	for p, data := range wantSet {
 		// Every directory above p must be a directory (or absent), and the
 		// temporary file beside p must not exist: never write through a
 		// symlink, never replace a hand-placed file.
 		for d := path.Dir(p); d != "."; d = path.Dir(d) {
 			if e, ok := onDisk[d]; ok && !e.dir() {
-				inWay[d] = p
+				blocks(d, p)
 			}
 		}
 		if _, ok := onDisk[tempName(p)]; ok {
-			inWay[tempName(p)] = p
+			blocks(tempName(p), p)
 		}
 		e, ok := onDisk[p]
 		switch {
