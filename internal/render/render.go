@@ -11,6 +11,7 @@ import (
 
 	"github.com/idpgen/idpgen/internal/emit/addons"
 	"github.com/idpgen/idpgen/internal/emit/argocd"
+	"github.com/idpgen/idpgen/internal/emit/gatekeeper"
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
 	"github.com/idpgen/idpgen/internal/emit/terraform"
 	"github.com/idpgen/idpgen/internal/load"
@@ -74,6 +75,7 @@ func Emitters() []Emitter {
 		kustomize.New(),
 		terraform.New(),
 		addons.New(),
+		gatekeeper.New(),
 		// argocd deploys the directories the emitters above render: last.
 		argocd.New(),
 	}
