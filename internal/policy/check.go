@@ -20,12 +20,12 @@ import (
 // Roots are the kustomizations of env that no other kustomization of env
 // includes: together they build every object idpgen deploys there with
 // Kustomize (the Helm charts of the add-ons are not rendered by idpgen).
-func Roots(b *Builder, t *tree.Tree, env string) ([]string, error) {
+func Roots(b *Builder, env string) ([]string, error) {
 	prefix := path.Join("environments", env) + "/"
 	var dirs []string
-	for _, f := range t.Files() {
-		if strings.HasPrefix(f.Path, prefix) && path.Base(f.Path) == "kustomization.yaml" {
-			dirs = append(dirs, path.Dir(f.Path))
+	for _, d := range b.kustomizationDirs() {
+		if strings.HasPrefix(d, prefix) {
+			dirs = append(dirs, d)
 		}
 	}
 	included := map[string]bool{}
@@ -49,8 +49,8 @@ func Roots(b *Builder, t *tree.Tree, env string) ([]string, error) {
 }
 
 // EnvironmentObjects builds every root of env, in parallel.
-func EnvironmentObjects(b *Builder, t *tree.Tree, env string) ([]*Object, error) {
-	roots, err := Roots(b, t, env)
+func EnvironmentObjects(b *Builder, env string) ([]*Object, error) {
+	roots, err := Roots(b, env)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func Check(ctx context.Context, p *model.Platform, t *tree.Tree) (warnings, err 
 	b := NewBuilder(t)
 	var errs, warns errors.Error
 	for _, env := range p.EnvironmentList {
-		objs, err := EnvironmentObjects(b, t, env.Name)
+		objs, err := EnvironmentObjects(b, env.Name)
 		if err != nil {
 			return nil, fmt.Errorf("policy: environments.%s: %w", env.Name, err)
 		}

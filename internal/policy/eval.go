@@ -126,6 +126,9 @@ func (e *Engine) Evaluate(ctx context.Context, objs []*Object, constraints []*Co
 		preps = append(preps, prepared{c, q, ast.NewTerm(params)})
 	}
 
+	if len(objs) == 0 {
+		return nil, nil
+	}
 	results := make([][]Violation, len(objs))
 	errs := make([]error, len(objs))
 	var next int
@@ -133,6 +136,15 @@ func (e *Engine) Evaluate(ctx context.Context, objs []*Object, constraints []*Co
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
+			// One read transaction per worker, not one per evaluation.
+			txn, err := store.NewTransaction(ctx)
+			if err != nil {
+				mu.Lock()
+				errs[0] = err
+				mu.Unlock()
+				return
+			}
+			defer store.Abort(ctx, txn)
 			for {
 				mu.Lock()
 				i := next
@@ -156,7 +168,7 @@ func (e *Engine) Evaluate(ctx context.Context, objs []*Object, constraints []*Co
 						review = r
 					}
 					input := ast.NewObject([2]*ast.Term{ast.StringTerm("review"), review}, [2]*ast.Term{ast.StringTerm("parameters"), p.params})
-					rs, err := p.query.Eval(ctx, rego.EvalParsedInput(input))
+					rs, err := p.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn))
 					if err != nil {
 						errs[i] = fmt.Errorf("%s: constraint %s: %w", o.ID(), p.c.Template.Kind, err)
 						break

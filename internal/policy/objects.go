@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	yamlv3 "go.yaml.in/yaml/v3"
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
@@ -51,6 +52,9 @@ type Builder struct {
 	mu    sync.Mutex
 	bases map[string]*baseResult
 	kusts sync.Map // dir -> *kustomizationResult
+
+	dirsOnce sync.Once
+	dirs     []string
 }
 
 type kustomizationResult struct {
@@ -73,17 +77,39 @@ func (b *Builder) parseKustomization(dir string) (*kusttypes.Kustomization, erro
 	if !ok {
 		return nil, fmt.Errorf("%s: no kustomization.yaml", dir)
 	}
-	var fields map[string]any
-	if err := yaml.Unmarshal(data, &fields); err != nil {
+	if m, ok := fastDecode(string(data)); ok {
+		for f := range m {
+			if !supported[f] {
+				return nil, fmt.Errorf("%s: %s is a Kustomize feature the policy evaluation does not apply (internal/policy Builder); teach it, so that policies see what the cluster receives", kpath, f)
+			}
+		}
+		j, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		var k kusttypes.Kustomization
+		if err := json.Unmarshal(j, &k); err != nil {
+			return nil, fmt.Errorf("%s: %w", kpath, err)
+		}
+		return &k, nil
+	}
+	// One YAML parse: the node gives both the field names (to refuse
+	// what Build does not apply) and the typed Kustomization.
+	var doc yamlv3.Node
+	if err := yamlv3.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", kpath, err)
 	}
-	for f := range fields {
-		if !supported[f] {
+	var k kusttypes.Kustomization
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yamlv3.MappingNode {
+		return nil, fmt.Errorf("%s: not a YAML mapping", kpath)
+	}
+	top := doc.Content[0]
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		if f := top.Content[i].Value; !supported[f] {
 			return nil, fmt.Errorf("%s: %s is a Kustomize feature the policy evaluation does not apply (internal/policy Builder); teach it, so that policies see what the cluster receives", kpath, f)
 		}
 	}
-	var k kusttypes.Kustomization
-	if err := yaml.Unmarshal(data, &k); err != nil {
+	if err := top.Decode(&k); err != nil {
 		return nil, fmt.Errorf("%s: %w", kpath, err)
 	}
 	return &k, nil
@@ -123,6 +149,19 @@ func (b *Builder) Build(dir string) ([]*Object, error) {
 		return out, nil
 	}
 	return b.build(dir)
+}
+
+// kustomizationDirs lists every directory of the tree with a
+// kustomization.yaml (once).
+func (b *Builder) kustomizationDirs() []string {
+	b.dirsOnce.Do(func() {
+		for _, f := range b.t.Files() {
+			if path.Base(f.Path) == "kustomization.yaml" {
+				b.dirs = append(b.dirs, path.Dir(f.Path))
+			}
+		}
+	})
+	return b.dirs
 }
 
 func (b *Builder) file(p string) ([]byte, bool) {
@@ -193,8 +232,8 @@ func (b *Builder) build(dir string) ([]*Object, error) {
 func parseObjects(p string, data []byte) ([]*Object, error) {
 	var out []*Object
 	for i, doc := range splitDocs(data) {
-		var m map[string]any
-		if err := yaml.Unmarshal(doc, &m); err != nil {
+		m, err := decodeDoc(doc)
+		if err != nil {
 			return nil, fmt.Errorf("%s: document %d: %w", p, i+1, err)
 		}
 		if m == nil {
