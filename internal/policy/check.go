@@ -24,7 +24,7 @@ func Roots(b *Builder, env string) ([]string, error) {
 	prefix := path.Join("environments", env) + "/"
 	var dirs []string
 	for _, d := range b.kustomizationDirs() {
-		if strings.HasPrefix(d, prefix) {
+		if strings.HasPrefix(d, prefix) || d+"/" == prefix {
 			dirs = append(dirs, d)
 		}
 	}

@@ -268,6 +268,11 @@ func splitDocs(data []byte) [][]byte {
 	var out [][]byte
 	for doc := range bytes.SplitSeq(data, []byte("\n---\n")) {
 		if len(bytes.TrimSpace(doc)) > 0 {
+			// The separator took the document's last line break, which a
+			// block scalar at its end keeps.
+			if !bytes.HasSuffix(doc, []byte("\n")) {
+				doc = append(doc[:len(doc):len(doc)], '\n')
+			}
 			out = append(out, doc)
 		}
 	}
