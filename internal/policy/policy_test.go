@@ -114,7 +114,7 @@ func TestEachPolicy(t *testing.T) {
 				return objs
 			}},
 		{name: "digest in prod", env: "prod", kind: policy.KindImagePinning, want: "is not pinned by digest",
-			breakIt: func(objs []*policy.Object, o *policy.Object) []*policy.Object { return objs },
+			breakIt:  func(objs []*policy.Object, o *policy.Object) []*policy.Object { return objs },
 			platform: func(p model.Platform) *model.Platform { p.Policy.RequireDigestInProd = true; return &p }},
 		{name: "memory request", env: "dev", kind: policy.KindContainerResources, want: "has no memory request",
 			breakIt: func(objs []*policy.Object, o *policy.Object) []*policy.Object {
