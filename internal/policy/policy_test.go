@@ -1,12 +1,16 @@
 package policy_test
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/idpgen/idpgen/internal/diag"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/policy"
+	"github.com/idpgen/idpgen/internal/tree"
 )
 
 // envObjects builds the example's objects in env, as the cluster receives
@@ -232,4 +236,53 @@ func TestEachPolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCheckLocatesViolations breaks one file of the rendered example (as
+// an emitter bug would) and runs the check render and vet run: the
+// violation is an error in prod, located at the service's CUE, and a
+// warning in the nonprod environments.
+func TestCheckLocatesViolations(t *testing.T) {
+	p, tr := example(t)
+	broken := tree.New()
+	const file = "base/services/storefront/deployment.yaml"
+	for _, f := range tr.Files() {
+		data := f.Data
+		if f.Path == file {
+			if !bytes.Contains(data, []byte("readOnlyRootFilesystem: true")) {
+				t.Fatalf("%s has no read-only root filesystem", file)
+			}
+			data = bytes.Replace(data, []byte("readOnlyRootFilesystem: true"), []byte("readOnlyRootFilesystem: false"), 1)
+		}
+		if err := broken.Add(f.Emitter, f.Path, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w, err := policy.Check(context.Background(), p, tr); w != nil || err != nil {
+		t.Fatalf("the example does not pass: %v %v", w, err)
+	}
+	warnings, err := policy.Check(context.Background(), p, broken)
+	want := "platforms/example/shop.cue:5:2: services.storefront: [prod] K8sPodSecurity: Deployment shop/storefront: container storefront has a writable root filesystem"
+	if got := entries(err); len(got) != 1 || got[0] != want {
+		t.Errorf("errors:\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+	}
+	var wantWarn []string
+	for _, env := range []string{"dev", "staging"} {
+		wantWarn = append(wantWarn, strings.Replace(strings.Replace(want, "[prod]", "["+env+"]", 1), "filesystem", "filesystem (warn)", 1))
+	}
+	if got := entries(warnings); !slices.Equal(got, wantWarn) {
+		t.Errorf("warnings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(wantWarn, "\n"))
+	}
+}
+
+func entries(err error) []string {
+	var out []string
+	for _, e := range diag.Entries(err) {
+		s := e.String()
+		if i := strings.Index(s, "platforms/example/"); i >= 0 {
+			s = s[i:] // the file relative to the repository
+		}
+		out = append(out, s)
+	}
+	return out
 }
