@@ -6,8 +6,8 @@
 //
 // Layout below generated/:
 //
-//	environments/<env>/policy/kustomization.yaml
-//	environments/<env>/policy/templates.yaml     ConstraintTemplates (sync wave 0)
+//	base/policy/templates.yaml                   ConstraintTemplates (sync wave 0), the same everywhere
+//	environments/<env>/policy/kustomization.yaml the base, and:
 //	environments/<env>/policy/constraints.yaml   Constraints (sync wave 1)
 //	environments/<env>/policy/config.yaml        Gatekeeper's Config
 package gatekeeper
@@ -34,6 +34,9 @@ func (Emitter) Name() string { return "gatekeeper" }
 // Dir is the policy directory of env (argocd.Components deploys it).
 func Dir(env string) string { return path.Join("environments", env, "policy") }
 
+// BaseDir holds the templates every environment deploys.
+const BaseDir = "base/policy"
+
 // Emit writes every environment's policy directory.
 func (e Emitter) Emit(p *model.Platform, out *tree.Tree) error {
 	templates := policy.Templates(p)
@@ -45,6 +48,7 @@ func (e Emitter) Emit(p *model.Platform, out *tree.Tree) error {
 	if err != nil {
 		return err
 	}
+	base := false
 	for _, env := range p.EnvironmentList {
 		if !p.Addons.Gatekeeper.In(env.Name) {
 			continue
@@ -64,18 +68,32 @@ func (e Emitter) Emit(p *model.Platform, out *tree.Tree) error {
 		}
 		k := &kusttypes.Kustomization{}
 		k.APIVersion, k.Kind = kusttypes.KustomizationVersion, kusttypes.KustomizationKind
-		k.Resources = []string{"config.yaml", "templates.yaml", "constraints.yaml"}
+		k.Resources = []string{"../../../" + BaseDir, "config.yaml", "constraints.yaml"}
 		kdata, err := tree.YAML(k)
 		if err != nil {
 			return err
 		}
-		for name, data := range map[string][]byte{"templates.yaml": tdata, "constraints.yaml": cdata, "config.yaml": config, "kustomization.yaml": kdata} {
+		for name, data := range map[string][]byte{"constraints.yaml": cdata, "config.yaml": config, "kustomization.yaml": kdata} {
 			if err := out.Add(e.Name(), path.Join(dir, name), data); err != nil {
 				return err
 			}
 		}
+		base = true
 	}
-	return nil
+	if !base {
+		return nil
+	}
+	k := &kusttypes.Kustomization{}
+	k.APIVersion, k.Kind = kusttypes.KustomizationVersion, kusttypes.KustomizationKind
+	k.Resources = []string{"templates.yaml"}
+	kdata, err := tree.YAML(k)
+	if err != nil {
+		return err
+	}
+	if err := out.Add(e.Name(), path.Join(BaseDir, "templates.yaml"), tdata); err != nil {
+		return err
+	}
+	return out.Add(e.Name(), path.Join(BaseDir, "kustomization.yaml"), kdata)
 }
 
 // syncConfig is Gatekeeper's Config: it replicates the kinds the

@@ -34,17 +34,17 @@ func TestObjectsMatchGatekeeperCRDs(t *testing.T) {
 	}
 	for _, env := range p.EnvironmentList {
 		d := gatekeeper.Dir(env.Name)
-		for _, name := range []string{"templates.yaml", "config.yaml"} {
-			f, ok := tr.Get(path.Join(d, name))
+		for _, file := range []string{path.Join(gatekeeper.BaseDir, "templates.yaml"), path.Join(d, "config.yaml")} {
+			f, ok := tr.Get(file)
 			if !ok {
-				t.Fatalf("%s/%s not rendered", d, name)
+				t.Fatalf("%s not rendered", file)
 			}
 			n, err := set.ValidateYAML(f.Data)
 			if err != nil {
-				t.Errorf("%s/%s: %v", d, name, err)
+				t.Errorf("%s: %v", file, err)
 			}
 			if n == 0 {
-				t.Errorf("%s/%s: no object", d, name)
+				t.Errorf("%s: no object", file)
 			}
 		}
 		f, _ := tr.Get(path.Join(d, "constraints.yaml"))
