@@ -116,6 +116,9 @@ type globalOptions struct {
 	platform string
 	out      string
 	format   string
+	// skipPolicies leaves out the evaluation of the Gatekeeper constraints
+	// (render --check; see policyNote in render.go).
+	skipPolicies bool
 }
 
 // invalid prints the platform's problems in the chosen format and returns
@@ -210,22 +213,34 @@ func checked(g *globalOptions, stderr, notesOut io.Writer, alongside func(*model
 		return nil, nil, g.invalid(stderr, err)
 	}
 	var notes []string
-	var verr error
+	var verr, pwarn, perr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		notes, verr = render.Verify(p, t, render.Emitters())
+	}()
+	pdone := make(chan struct{})
+	go func() {
+		defer close(pdone)
+		if !g.skipPolicies {
+			pwarn, perr = render.Policies(p, t)
+		}
 	}()
 	var aerr error
 	if alongside != nil {
 		aerr = alongside(p, t)
 	}
 	<-done
+	<-pdone
 	for _, n := range notes {
 		fmt.Fprintln(notesOut, "note: "+n)
 	}
-	if verr != nil {
-		return nil, nil, g.invalid(stderr, verr)
+	if pwarn != nil {
+		format, _ := g.diagFormat()
+		diag.PrintWarnings(stderr, pwarn, format)
+	}
+	if verr != nil || perr != nil {
+		return nil, nil, g.invalid(stderr, errors.Join(verr, perr))
 	}
 	return p, t, aerr
 }

@@ -25,7 +25,7 @@ func TestSchemaFieldsAreModelFields(t *testing.T) {
 	v := ctx.BuildInstance(insts[0]).LookupPath(cue.ParsePath("#Platform"))
 	// An element of a map or list: a pattern's value, found by adding one.
 	// Keys are constrained (names, versions, variable names): try each.
-	probeKeys := []string{"x-1", "1.0.0", "X_1", "example.com"}
+	probeKeys := []string{"x-1", "1.0.0", "X_1", "example.com", "K8sX1"}
 	oneElem := ctx.CompileString(`[_]`)
 	if err := v.Err(); err != nil {
 		t.Fatal(err)

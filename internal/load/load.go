@@ -76,7 +76,11 @@ func Platform(dir string) (*model.Platform, error) {
 	if dupErr != nil {
 		return nil, dupErr
 	}
-	return decode(v)
+	p, err := decode(v)
+	if err != nil {
+		return nil, err
+	}
+	return p, readPolicies(p, abs)
 }
 
 func checkEmbedsSchema(inst *build.Instance) error {
@@ -185,5 +189,8 @@ func setSources(p *model.Platform, v cue.Value) {
 	}
 	for name, e := range p.Environments {
 		e.Src = v.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(name)))
+	}
+	for kind, c := range p.Policy.Custom {
+		c.Src = v.LookupPath(cue.MakePath(cue.Str("policy"), cue.Str("custom"), cue.Str(kind)))
 	}
 }

@@ -70,7 +70,12 @@ type Policy struct {
 	AllowedRegistries   []string `json:"allowedRegistries"`
 	RequireDigestInProd bool     `json:"requireDigestInProd"`
 	PodSecurity         string   `json:"podSecurity"`
-	Enforcement         string   `json:"enforcement"`
+	Enforcement         struct {
+		Prod    string `json:"prod"`
+		Nonprod string `json:"nonprod"`
+	} `json:"enforcement"`
+	RequiredLimits []string                 `json:"requiredLimits"`
+	Custom         map[string]*CustomPolicy `json:"custom"` // see policy.go
 }
 
 // Tier values.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/idpgen/idpgen/internal/emit/addons"
 	"github.com/idpgen/idpgen/internal/emit/argocd"
+	"github.com/idpgen/idpgen/internal/emit/gatekeeper"
 	"github.com/idpgen/idpgen/internal/emit/karpenter"
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
 	"github.com/idpgen/idpgen/internal/emit/terraform"
@@ -80,6 +81,7 @@ func Emitters() []Emitter {
 		addons.New(),
 		karpenter.New(),
 		vault.New(),
+		gatekeeper.New(),
 		// argocd deploys the directories the emitters above render: last.
 		argocd.New(),
 	}

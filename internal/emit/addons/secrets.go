@@ -182,7 +182,7 @@ func (v valuesFor) stores(namespaces []string, annotations map[string]string) (a
 			}
 			return m
 		}
-		accounts = append(accounts, obj{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta(SecretsServiceAccount, ns)})
+		accounts = append(accounts, v.storeAccount(meta(SecretsServiceAccount, ns), ns))
 		stores = append(stores, obj{
 			"apiVersion": esAPIVersion,
 			"kind":       "ClusterSecretStore",
@@ -203,4 +203,22 @@ func (v valuesFor) stores(namespaces []string, annotations map[string]string) (a
 		})
 	}
 	return accounts, stores
+}
+
+// storeAccount is the service account a secret store logs in to Vault as.
+// The External Secrets controller requests its token (TokenRequest), so
+// it never needs one mounted; it carries the labels the platform's
+// Gatekeeper policy requires (the team owning the namespace).
+func (v valuesFor) storeAccount(meta obj, ns string) obj {
+	labels := map[string]string{"app.kubernetes.io/name": SecretsServiceAccount}
+	for k, val := range v.labels() {
+		labels[k] = val
+	}
+	for _, t := range v.p.TeamList {
+		if slices.Contains(t.Namespaces, ns) {
+			labels["idpgen.dev/team"] = t.Name
+		}
+	}
+	meta["labels"] = labels
+	return obj{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta, "automountServiceAccountToken": false}
 }
