@@ -165,7 +165,7 @@ policy), validates it, and renders everything Argo CD deploys into generated/.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{ExitUsage, err}
 	})
-	root.AddCommand(newRender(g, stdout, stderr), newDiff(g, stdout, stderr), newVet(g, stdout, stderr), newCharts(g, stdout, stderr), newInit(stdout, stderr), newVersion(stdout))
+	root.AddCommand(newRender(g, stdout, stderr), newDiff(g, stdout, stderr), newVet(g, stdout, stderr), newCharts(g, stdout, stderr), newGraph(g, stdout, stderr), newInit(stdout, stderr), newVersion(stdout))
 	return root
 }
 

@@ -211,6 +211,8 @@ type Service struct {
 	Autoscaling *Autoscaling        `json:"autoscaling,omitempty"`
 	DependsOn   []string            `json:"dependsOn"`
 	Public      *Exposure           `json:"public,omitempty"`
+	Egress      []Egress            `json:"egress"`               // see traffic.go
+	Resilience  *Resilience         `json:"resilience,omitempty"` // see traffic.go
 	Capacity    string              `json:"capacity"`
 	Storage     *Storage            `json:"storage,omitempty"`
 	AWS         ServiceAWS          `json:"aws"`
@@ -242,6 +244,7 @@ type Port struct {
 	Name     string `json:"name"`
 	Port     int32  `json:"port"`
 	Protocol string `json:"protocol"`
+	Metrics  bool   `json:"metrics"` // scraped by the monitoring agent
 }
 
 // VaultRef points at one key of a Vault KV v2 secret.

@@ -53,6 +53,8 @@ name: "synth"
 repo: url: "https://git.example.com/synth/platform.git"
 aws: stateBucket: "synth-terraform-state"
 policy: allowedRegistries: ["registry.example.com/"]
+// Metrics ports are scraped by the monitoring agent.
+addons: datadog: {enabled: true, apiKey: {path: "kv/data/platform/datadog", key: "api-key"}}
 teams: {
 `)
 	for t := range o.Teams {
@@ -85,11 +87,21 @@ teams: {
 func service(b *strings.Builder, i int, o Options) {
 	fmt.Fprintf(b, "\t\"svc-%d\": {\n\t\tteam: \"team-%d\"\n", i, i%o.Teams)
 	fmt.Fprintf(b, "\t\timage: {repository: \"registry.example.com/svc-%d\", tag: \"1.%d.0\"}\n", i, i%50)
+	// The dependency graph: the three services before this one (other
+	// teams: teams are assigned round-robin) and, for every other service,
+	// one far away, possibly later (so there are cycles): three calls on
+	// average, as in a real platform.
 	var deps []string
-	for d := max(0, i-3); d < i; d++ {
-		if d%7 != 6 { // workers serve no traffic; nothing depends on them
+	dep := func(d int) {
+		if d%7 != 6 && d != i { // workers serve no traffic; nothing depends on them
 			deps = append(deps, fmt.Sprintf("%q", fmt.Sprintf("svc-%d", d)))
 		}
+	}
+	for d := max(0, i-3); d < i; d++ {
+		dep(d)
+	}
+	if far := (i*37 + 11) % o.Services; i%2 == 0 && (far < i-3 || far > i) {
+		dep(far)
 	}
 	if o.UnknownDependencies {
 		deps = append(deps, fmt.Sprintf("\"svc-%dx\"", i))
@@ -104,7 +116,20 @@ func service(b *strings.Builder, i int, o Options) {
 	case i%13 == 12:
 		b.WriteString("\t\tkind: \"stateful\"\n\t\tports: [{name: \"db\", port: 5432}]\n\t\tprobes: liveness: exec: [\"pg_isready\"]\n\t\tstorage: sizeGiB: 20\n\t\treplicas: 1\n\t\tsingleReplicaInProd: true\n\t\twritablePaths: [\"/var/run/postgresql\"]\n")
 	default:
-		b.WriteString("\t\tports: [{name: \"http\", port: 8080}]\n")
+		if i%4 == 0 {
+			b.WriteString("\t\tports: [{name: \"http\", port: 8080}, {name: \"metrics\", port: 9090, metrics: true}]\n")
+		} else {
+			b.WriteString("\t\tports: [{name: \"http\", port: 8080}]\n")
+		}
+		if i%10 == 1 {
+			fmt.Fprintf(b, "\t\tpublic: {host: \"svc-%d.synth.example.com\", port: \"http\"}\n", i)
+		}
+		switch {
+		case i%11 == 5:
+			fmt.Fprintf(b, "\t\tegress: [{host: \"api.partner-%d.example.com\", ports: [443]}]\n", i%5)
+		case i%17 == 3:
+			b.WriteString("\t\tegress: [{cidr: \"203.0.113.0/24\", ports: [8443]}]\n")
+		}
 		if i%3 == 0 {
 			b.WriteString("\t\tautoscaling: {minReplicas: 2, maxReplicas: 10}\n")
 		}

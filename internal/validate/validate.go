@@ -34,7 +34,8 @@ func Platform(p *model.Platform) error {
 	for _, svc := range p.ServiceList {
 		if !svc.Invalid {
 			service(p, svc, services, add)
-			workload(p, svc, add) // workload.go
+			workload(p, svc, add)      // workload.go
+			trafficChecks(p, svc, add) // traffic.go
 		}
 	}
 	images(p, add) // registry.go

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/resid"
 
 	"github.com/idpgen/idpgen/internal/model"
+	"github.com/idpgen/idpgen/internal/traffic"
 	"github.com/idpgen/idpgen/internal/tree"
 )
 
@@ -58,13 +59,14 @@ func (e Emitter) Emit(p *model.Platform, out *tree.Tree) error {
 	for i, s := range p.ServiceList {
 		index[s] = i
 	}
+	graphs := trafficGraphs(p) // traffic.go
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for svc := range jobs {
-				errs[index[svc]] = e.service(p, svc, out)
+				errs[index[svc]] = e.service(p, svc, out, graphs)
 			}
 		}()
 	}
@@ -112,7 +114,7 @@ func kustomization() *kusttypes.Kustomization {
 	return k
 }
 
-func (e Emitter) service(p *model.Platform, svc *model.Service, out *tree.Tree) error {
+func (e Emitter) service(p *model.Platform, svc *model.Service, out *tree.Tree, graphs map[string]*traffic.Graph) error {
 	base := &files{emitter: e.Name(), dir: BaseDir(svc.Name), out: out}
 	base.add("serviceaccount.yaml", serviceAccount(p, svc))
 	wl, kind := workload(p, svc)
@@ -134,7 +136,7 @@ func (e Emitter) service(p *model.Platform, svc *model.Service, out *tree.Tree) 
 		if !svc.Enabled(env.Name) {
 			continue
 		}
-		if err := e.overlay(p, svc, kind, svc.In(env), out); err != nil {
+		if err := e.overlay(p, svc, kind, svc.In(env), out, graphs[env.Name]); err != nil {
 			return err
 		}
 	}
@@ -142,7 +144,7 @@ func (e Emitter) service(p *model.Platform, svc *model.Service, out *tree.Tree) 
 }
 
 // overlay writes what env changes about the base, and nothing else.
-func (e Emitter) overlay(p *model.Platform, svc *model.Service, kind string, w model.Workload, out *tree.Tree) error {
+func (e Emitter) overlay(p *model.Platform, svc *model.Service, kind string, w model.Workload, out *tree.Tree, g *traffic.Graph) error {
 	env := w.Environment
 	dir := &files{emitter: e.Name(), dir: OverlayDir(env.Name, svc.Name), out: out}
 	k := kustomization()
@@ -227,6 +229,10 @@ func (e Emitter) overlay(p *model.Platform, svc *model.Service, kind string, w m
 		k.Patches = append(k.Patches, kusttypes.Patch{Target: target,
 			Patch: fmt.Sprintf(`[{"op": "replace", "path": "/spec/template/spec/topologySpreadConstraints/0", "value": %s}]`, zone)})
 	}
+	if n := g.Node(svc.Name); n != nil {
+		dir.add(TrafficFile, trafficObjects(p, g, n)...) // traffic.go
+		k.Resources = append(k.Resources, TrafficFile)
+	}
 	dir.add("kustomization.yaml", k)
 	return dir.err
 }
@@ -250,7 +256,7 @@ func (e Emitter) environment(p *model.Platform, env *model.Environment, out *tre
 	nsDir := &files{emitter: e.Name(), dir: NamespacesDir(env.Name), out: out}
 	for _, team := range p.TeamList {
 		for _, ns := range team.Namespaces {
-			nsDir.add(ns+".yaml", namespace(p, team, ns, env))
+			nsDir.add(ns+".yaml", append([]any{namespace(p, team, ns, env)}, namespaceDefaults(p, ns, env)...)...)
 		}
 	}
 	k := kustomization()
@@ -262,6 +268,9 @@ func (e Emitter) environment(p *model.Platform, env *model.Environment, out *tre
 
 	cluster := &files{emitter: e.Name(), dir: ClusterDir(env.Name), out: out}
 	cluster.add("storageclass.yaml", storageClass(p, env))
+	if p.Addons.Istio.In(env.Name) {
+		cluster.add("peerauthentication.yaml", meshPeerAuthentication(p)) // traffic.go
+	}
 	k = kustomization()
 	k.Resources = slices.Clone(cluster.names)
 	cluster.add("kustomization.yaml", k)

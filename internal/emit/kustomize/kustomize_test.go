@@ -15,6 +15,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -99,7 +100,12 @@ func decodeStrict(t *testing.T, obj map[string]any) any {
 		typed = &storagev1.StorageClass{}
 	case "autoscaling/v2/HorizontalPodAutoscaler":
 		typed = &autoscalingv2.HorizontalPodAutoscaler{}
+	case "networking.k8s.io/v1/NetworkPolicy":
+		typed = &networkingv1.NetworkPolicy{}
 	default:
+		if istio := validateIstio(t, obj); istio != nil { // traffic_test.go
+			return istio
+		}
 		t.Fatalf("unexpected object %s/%s", obj["apiVersion"], obj["kind"])
 	}
 	if err := yaml.UnmarshalStrict(data, typed); err != nil {
