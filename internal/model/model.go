@@ -217,10 +217,11 @@ type Service struct {
 	Storage     *Storage            `json:"storage,omitempty"`
 	AWS         ServiceAWS          `json:"aws"`
 	RunAsUser   int64               `json:"runAsUser"`
-	Disruption  struct {
-		MaxUnavailable int `json:"maxUnavailable"`
-	} `json:"disruption"`
-	Overrides map[string]Override `json:"overrides"`
+	Overrides   map[string]Override `json:"overrides"`
+
+	Priority        string           `json:"priority"`                  // see capacity.go
+	Disruption      *Disruption      `json:"disruption,omitempty"`      // see capacity.go
+	VerticalScaling *VerticalScaling `json:"verticalScaling,omitempty"` // see capacity.go
 
 	WritablePaths       []WritablePath `json:"writablePaths"`       // see workload.go
 	SingleReplicaInProd bool           `json:"singleReplicaInProd"` // see workload.go
@@ -289,8 +290,11 @@ type Probe struct {
 type Autoscaling struct {
 	MinReplicas             int32  `json:"minReplicas"`
 	MaxReplicas             int32  `json:"maxReplicas"`
-	TargetCPUUtilization    int32  `json:"targetCPUUtilization"`
+	TargetCPUUtilization    *int32 `json:"targetCPUUtilization,omitempty"` // see CPUTarget
 	TargetMemoryUtilization *int32 `json:"targetMemoryUtilization,omitempty"`
+
+	Metrics  []HPAMetric      `json:"metrics"`            // see capacity.go
+	Behavior *ScalingBehavior `json:"behavior,omitempty"` // see capacity.go
 }
 
 // Exposure publishes a service through the shared load balancer.
@@ -378,15 +382,19 @@ type Override struct {
 	} `json:"resources,omitempty"`
 	Env         map[string]string `json:"env,omitempty"`
 	Autoscaling *struct {
-		MinReplicas             *int32 `json:"minReplicas,omitempty"`
-		MaxReplicas             *int32 `json:"maxReplicas,omitempty"`
-		TargetCPUUtilization    *int32 `json:"targetCPUUtilization,omitempty"`
-		TargetMemoryUtilization *int32 `json:"targetMemoryUtilization,omitempty"`
+		MinReplicas             *int32           `json:"minReplicas,omitempty"`
+		MaxReplicas             *int32           `json:"maxReplicas,omitempty"`
+		TargetCPUUtilization    *int32           `json:"targetCPUUtilization,omitempty"`
+		TargetMemoryUtilization *int32           `json:"targetMemoryUtilization,omitempty"`
+		Behavior                *ScalingBehavior `json:"behavior,omitempty"`
 	} `json:"autoscaling,omitempty"`
 	Storage *struct {
 		SizeGiB int `json:"sizeGiB,omitempty"`
 	} `json:"storage,omitempty"`
 	Enabled *bool `json:"enabled,omitempty"`
+
+	Disruption      *Disruption              `json:"disruption,omitempty"`      // see capacity.go
+	VerticalScaling *VerticalScalingOverride `json:"verticalScaling,omitempty"` // see capacity.go
 }
 
 // QuantitiesOverride changes some of a Quantities.

@@ -18,6 +18,15 @@ type Workload struct {
 	Env         map[string]string
 	Autoscaling *Autoscaling
 	StorageGiB  int
+
+	// Disruption is the PDB the service declares for this environment (the
+	// override's replaces the service's); nil leaves it to the tier (see
+	// PDB).
+	Disruption *Disruption
+	// VerticalScaling is what the service declares for this environment
+	// (the override's fields over the service's); nil when neither says
+	// anything (see VPA).
+	VerticalScaling *VerticalScaling
 }
 
 // Enabled reports whether the service is deployed to env at all.
@@ -37,6 +46,9 @@ func (s *Service) In(env *Environment) Workload {
 		Resources:   s.Resources,
 		Env:         s.Env,
 		Autoscaling: s.Autoscaling,
+
+		Disruption:      s.Disruption,
+		VerticalScaling: s.VerticalScaling,
 	}
 	if s.Replicas != nil {
 		w.Replicas = *s.Replicas
@@ -78,17 +90,28 @@ func (o Override) apply(w *Workload) {
 	if a := o.Autoscaling; a != nil {
 		// Turning autoscaling on in one environment starts from the
 		// schema's defaults.
-		merged := Autoscaling{MinReplicas: 2, TargetCPUUtilization: 70}
+		merged := Autoscaling{MinReplicas: 2}
 		if w.Autoscaling != nil {
 			merged = *w.Autoscaling
 		}
 		set(&merged.MinReplicas, a.MinReplicas)
 		set(&merged.MaxReplicas, a.MaxReplicas)
-		set(&merged.TargetCPUUtilization, a.TargetCPUUtilization)
+		if a.TargetCPUUtilization != nil {
+			merged.TargetCPUUtilization = a.TargetCPUUtilization
+		}
 		if a.TargetMemoryUtilization != nil {
 			merged.TargetMemoryUtilization = a.TargetMemoryUtilization
 		}
+		if a.Behavior != nil {
+			merged.Behavior = a.Behavior.over(merged.Behavior)
+		}
 		w.Autoscaling = &merged
+	}
+	if o.Disruption != nil {
+		w.Disruption = o.Disruption
+	}
+	if o.VerticalScaling != nil {
+		w.VerticalScaling = o.VerticalScaling.over(w.VerticalScaling)
 	}
 	if o.Storage != nil && o.Storage.SizeGiB > 0 {
 		w.StorageGiB = o.Storage.SizeGiB

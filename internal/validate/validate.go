@@ -36,6 +36,7 @@ func Platform(p *model.Platform) error {
 			service(p, svc, services, add)
 			workload(p, svc, add)      // workload.go
 			trafficChecks(p, svc, add) // traffic.go
+			capacity(p, svc, add)      // capacity.go
 		}
 	}
 	images(p, add) // registry.go

@@ -1,14 +1,15 @@
 // Package kustomize emits the Kubernetes side of every service: a Kustomize
 // base per service, and an overlay per environment that carries only what
-// the environment changes (image, replicas, resources, variables,
-// autoscaling, storage), plus the team namespaces of each environment.
+// the environment changes (image, replicas, resources, variables, storage,
+// scheduling on the on-demand pool) and its capacity objects (PDB, HPA,
+// VPA: capacity.yaml), plus the team namespaces of each environment.
 //
 // Layout below generated/:
 //
 //	base/services/<service>/                 the service as declared
 //	environments/<env>/services/<service>/   overlay: kustomize build here
 //	environments/<env>/namespaces/           team namespaces
-//	environments/<env>/cluster/              cluster-wide objects (storage class)
+//	environments/<env>/cluster/              cluster-wide objects (storage class, priority classes)
 //	environments/<env>/kustomization.yaml    the whole environment
 package kustomize
 
@@ -122,10 +123,6 @@ func (e Emitter) service(p *model.Platform, svc *model.Service, out *tree.Tree, 
 	if s := service(p, svc); s != nil {
 		base.add("service.yaml", s)
 	}
-	base.add("poddisruptionbudget.yaml", disruptionBudget(p, svc))
-	if svc.Autoscaling != nil {
-		base.add("horizontalpodautoscaler.yaml", autoscaler(p, svc, kind, svc.Autoscaling))
-	}
 	k := kustomization()
 	k.Resources = slices.Clone(base.names)
 	base.add("kustomization.yaml", k)
@@ -169,23 +166,21 @@ func (e Emitter) overlay(p *model.Platform, svc *model.Service, kind string, w m
 	case w.Autoscaling == nil:
 		k.Replicas = []kusttypes.Replica{{Name: svc.Name, Count: int64(w.Replicas)}}
 	case svc.Autoscaling == nil:
-		// Autoscaling only in this environment: add the autoscaler, and take
-		// replicas away from the workload so the two don't fight.
-		dir.add("horizontalpodautoscaler.yaml", autoscaler(p, svc, kind, w.Autoscaling))
-		k.Resources = append(k.Resources, "horizontalpodautoscaler.yaml")
+		// Autoscaling only in this environment: take replicas away from
+		// the workload so that it and the autoscaler don't fight.
 		k.Patches = append(k.Patches, kusttypes.Patch{Target: target, Patch: `[{"op": "remove", "path": "/spec/replicas"}]`})
-	case *w.Autoscaling != *svc.Autoscaling || w.Autoscaling.TargetMemoryUtilization != svc.Autoscaling.TargetMemoryUtilization:
-		dir.add("patch-horizontalpodautoscaler.yaml", map[string]any{
-			"apiVersion": "autoscaling/v2",
-			"kind":       "HorizontalPodAutoscaler",
-			"metadata":   map[string]any{"name": svc.Name, "namespace": svc.Namespace},
-			"spec": map[string]any{
-				"minReplicas": w.Autoscaling.MinReplicas,
-				"maxReplicas": w.Autoscaling.MaxReplicas,
-				"metrics":     hpaMetrics(w.Autoscaling),
-			},
-		})
-		k.Patches = append(k.Patches, kusttypes.Patch{Path: "patch-horizontalpodautoscaler.yaml"})
+	}
+	// The PDB and the autoscalers (see capacity.go).
+	if objs := capacity(p, svc, kind, w); len(objs) > 0 {
+		dir.add(CapacityFile, objs...)
+		k.Resources = append(k.Resources, CapacityFile)
+	}
+	patch, err := onDemandPatch(p, svc, env, kind)
+	if err != nil {
+		return err
+	}
+	if patch != nil {
+		k.Patches = append(k.Patches, *patch)
 	}
 
 	// One strategic-merge patch for the container: resources when they
@@ -271,6 +266,7 @@ func (e Emitter) environment(p *model.Platform, env *model.Environment, out *tre
 	if p.Addons.Istio.In(env.Name) {
 		cluster.add("peerauthentication.yaml", meshPeerAuthentication(p)) // traffic.go
 	}
+	cluster.add("priorityclasses.yaml", priorityClasses(p, env)...)
 	k = kustomization()
 	k.Resources = slices.Clone(cluster.names)
 	cluster.add("kustomization.yaml", k)

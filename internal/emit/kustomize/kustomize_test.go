@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -102,6 +103,14 @@ func decodeStrict(t *testing.T, obj map[string]any) any {
 		typed = &autoscalingv2.HorizontalPodAutoscaler{}
 	case "networking.k8s.io/v1/NetworkPolicy":
 		typed = &networkingv1.NetworkPolicy{}
+	case "scheduling.k8s.io/v1/PriorityClass":
+		typed = &schedulingv1.PriorityClass{}
+	case "autoscaling.k8s.io/v1/VerticalPodAutoscaler":
+		// Not a core type: validated against the upstream CRD.
+		if err := vpaCRD(t).Validate(obj); err != nil {
+			t.Fatalf("VerticalPodAutoscaler %v: %v", obj["metadata"], err)
+		}
+		return obj
 	default:
 		if istio := validateIstio(t, obj); istio != nil { // traffic_test.go
 			return istio
@@ -131,6 +140,8 @@ func TestEveryOverlayBuildsIntoValidObjects(t *testing.T) {
 				var pod *corev1.PodTemplateSpec
 				var replicas *int32
 				var hpa *autoscalingv2.HorizontalPodAutoscaler
+				var pdb *policyv1.PodDisruptionBudget
+				var vpa map[string]any
 				for _, o := range objs {
 					typed := decodeStrict(t, o)
 					checkLabelsAndAnnotations(t, o)
@@ -159,20 +170,21 @@ func TestEveryOverlayBuildsIntoValidObjects(t *testing.T) {
 							t.Errorf("service selector %v", x.Spec.Selector)
 						}
 					case *policyv1.PodDisruptionBudget:
-						if x.Spec.MaxUnavailable == nil || x.Spec.MaxUnavailable.IntValue() != svc.Disruption.MaxUnavailable {
-							t.Errorf("PDB maxUnavailable = %v", x.Spec.MaxUnavailable)
-						}
+						pdb = x
+					case map[string]any:
+						vpa = x
 					}
 				}
-				for _, k := range []string{"ServiceAccount", "PodDisruptionBudget"} {
-					if !slices.Contains(kinds, k) {
-						t.Errorf("no %s in %v", k, kinds)
-					}
+				if !slices.Contains(kinds, "ServiceAccount") {
+					t.Errorf("no ServiceAccount in %v", kinds)
 				}
+				checkPDB(t, w, pdb)
+				checkVPA(t, svc, w, p.Addons.VPA.In(env.Name), vpa)
 				if pod == nil {
 					t.Fatalf("no workload in %v", kinds)
 				}
 				checkPod(t, svc, w, pod)
+				checkScheduling(t, svc, w, p.Addons.Karpenter.In(env.Name), pod.Spec)
 				switch {
 				case w.Autoscaling != nil:
 					if hpa == nil {
@@ -181,10 +193,7 @@ func TestEveryOverlayBuildsIntoValidObjects(t *testing.T) {
 					if replicas != nil {
 						t.Errorf("workload sets replicas=%d while an HPA owns them", *replicas)
 					}
-					if *hpa.Spec.MinReplicas != w.Autoscaling.MinReplicas || hpa.Spec.MaxReplicas != w.Autoscaling.MaxReplicas ||
-						*hpa.Spec.Metrics[0].Resource.Target.AverageUtilization != w.Autoscaling.TargetCPUUtilization {
-						t.Errorf("HPA spec %+v does not match %+v", hpa.Spec, *w.Autoscaling)
-					}
+					checkHPA(t, w, hpa)
 				default:
 					if hpa != nil {
 						t.Error("HPA without autoscaling")
@@ -388,7 +397,7 @@ func TestEnvironmentBuildsWithNamespaces(t *testing.T) {
 func TestOverrideInheritsUnsetFields(t *testing.T) {
 	p, _ := renderExample(t)
 	w := p.Services["checkout"].In(p.Environments["prod"])
-	if w.Autoscaling.MinReplicas != 4 || w.Autoscaling.MaxReplicas != 30 || w.Autoscaling.TargetCPUUtilization != 65 {
+	if w.Autoscaling.MinReplicas != 4 || w.Autoscaling.MaxReplicas != 30 || *w.Autoscaling.CPUTarget() != 65 {
 		t.Errorf("prod checkout autoscaling = %+v", *w.Autoscaling)
 	}
 	search := p.Services["search"].In(p.Environments["dev"])

@@ -7,9 +7,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -265,6 +263,7 @@ func podTemplate(p *model.Platform, svc *model.Service) corev1.PodTemplateSpec {
 		ObjectMeta: metav1.ObjectMeta{Labels: labels(p, svc)},
 		Spec: corev1.PodSpec{
 			ServiceAccountName:           svc.Name,
+			PriorityClassName:            PriorityClassName(svc.Priority),
 			AutomountServiceAccountToken: ptr.To(false),
 			EnableServiceLinks:           ptr.To(false),
 			SecurityContext: &corev1.PodSecurityContext{
@@ -392,49 +391,6 @@ func service(p *model.Platform, svc *model.Service) *corev1.Service {
 		})
 	}
 	return s
-}
-
-func disruptionBudget(p *model.Platform, svc *model.Service) *policyv1.PodDisruptionBudget {
-	return &policyv1.PodDisruptionBudget{
-		TypeMeta:   typeMeta("policy/v1", "PodDisruptionBudget"),
-		ObjectMeta: meta(p, svc),
-		Spec: policyv1.PodDisruptionBudgetSpec{
-			MaxUnavailable: ptr.To(intstr.FromInt32(int32(svc.Disruption.MaxUnavailable))),
-			Selector:       &metav1.LabelSelector{MatchLabels: selector(svc)},
-			// A crash-looping pod must not block node drains forever.
-			UnhealthyPodEvictionPolicy: ptr.To(policyv1.AlwaysAllow),
-		},
-	}
-}
-
-func autoscaler(p *model.Platform, svc *model.Service, kind string, a *model.Autoscaling) *autoscalingv2.HorizontalPodAutoscaler {
-	return &autoscalingv2.HorizontalPodAutoscaler{
-		TypeMeta:   typeMeta("autoscaling/v2", "HorizontalPodAutoscaler"),
-		ObjectMeta: meta(p, svc),
-		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
-			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: kind, Name: svc.Name},
-			MinReplicas:    ptr.To(a.MinReplicas),
-			MaxReplicas:    a.MaxReplicas,
-			Metrics:        hpaMetrics(a),
-		},
-	}
-}
-
-func hpaMetrics(a *model.Autoscaling) []autoscalingv2.MetricSpec {
-	m := func(r corev1.ResourceName, pct int32) autoscalingv2.MetricSpec {
-		return autoscalingv2.MetricSpec{
-			Type: autoscalingv2.ResourceMetricSourceType,
-			Resource: &autoscalingv2.ResourceMetricSource{
-				Name:   r,
-				Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptr.To(pct)},
-			},
-		}
-	}
-	out := []autoscalingv2.MetricSpec{m(corev1.ResourceCPU, a.TargetCPUUtilization)}
-	if a.TargetMemoryUtilization != nil {
-		out = append(out, m(corev1.ResourceMemory, *a.TargetMemoryUtilization))
-	}
-	return out
 }
 
 // namespace is a team namespace in one environment, with the Pod Security
