@@ -31,12 +31,14 @@ func Platform(p *model.Platform) error {
 	addons(p, add)
 	serviceAWS(p, add) // serviceaws.go
 	services := &lazySuggester{names: slices.Collect(maps.Keys(p.Services))}
+	intervals := map[string]cronGap{} // backup.go
 	for _, svc := range p.ServiceList {
 		if !svc.Invalid {
 			service(p, svc, services, add)
-			workload(p, svc, add)      // workload.go
-			trafficChecks(p, svc, add) // traffic.go
-			capacity(p, svc, add)      // capacity.go
+			workload(p, svc, add)           // workload.go
+			trafficChecks(p, svc, add)      // traffic.go
+			capacity(p, svc, add)           // capacity.go
+			backups(p, svc, intervals, add) // backup.go
 		}
 	}
 	images(p, add) // registry.go
