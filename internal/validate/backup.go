@@ -13,7 +13,7 @@ import (
 )
 
 // backups checks a service's Velero backup in every environment it runs
-// in: a stateful service left without a backup in prod (unless accepted),
+// in: a stateful service whose backup is off in prod (unless accepted),
 // a backup requested where Velero is not installed, a schedule that is not
 // cron, and a retention shorter than the schedule's interval (times with
 // no backup to restore). intervals caches the longest gap per cron
@@ -39,13 +39,11 @@ func backups(p *model.Platform, svc *model.Service, intervals map[string]cronGap
 		case on && plan.Requested && !velero:
 			at(field("enabled", func(o model.BackupOverride) bool { return o.Enabled != nil }),
 				"backup requested in environment %q, where the velero add-on is disabled: enable addons.velero there or turn the backup off", env.Name)
-		case svc.Kind == model.KindStateful && env.Prod() && (!on || !velero) && !b.AcceptNoBackupInProd:
-			why := "its backup is off"
-			if !velero {
-				why = "the velero add-on is disabled there"
-			}
+		case svc.Kind == model.KindStateful && env.Prod() && !on && velero && !b.AcceptNoBackupInProd:
+			// Where Velero is not installed at all, backups are the
+			// platform's choice for the environment, not the service's.
 			at(field("enabled", func(o model.BackupOverride) bool { return o.Enabled != nil }),
-				"stateful service has no backup in prod environment %q (%s): its data would be lost with its volume; back it up or set backup.acceptNoBackupInProd: true", env.Name, why)
+				"stateful service has its backup off in prod environment %q: its data would be lost with its volume; back it up or set backup.acceptNoBackupInProd: true", env.Name)
 		}
 		if !on {
 			continue
