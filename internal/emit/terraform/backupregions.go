@@ -68,6 +68,17 @@ func (b *builder) backupRegions() {
 		statement{Sid: "DecryptSource", Actions: []string{"kms:Decrypt"}, Refs: []expr{ref(keyAddr("backups"), "arn")}},
 		statement{Sid: "EncryptReplicas", Actions: []string{"kms:Encrypt", "kms:GenerateDataKey"}, Refs: replicaKeys},
 	)
+	// Velero lists the replicas through its read-only locations (and a
+	// restore reads them): read, never write.
+	var replicaARNs []string
+	for _, r := range b.env.BackupRegions {
+		replicaARNs = append(replicaARNs, n.BucketARN(n.BackupReplicaBucket(r)))
+	}
+	b.inlinePolicy("velero_replica_read", "aws_iam_role.velero", "velero-replica-read",
+		statement{Sid: "ListReplicas", Actions: []string{"s3:ListBucket"}, Resources: replicaARNs},
+		statement{Sid: "ReadReplicaObjects", Actions: []string{"s3:GetObject"}, Resources: replicaBuckets},
+		statement{Sid: "DecryptReplicas", Actions: []string{"kms:Decrypt", "kms:DescribeKey"}, Refs: replicaKeys},
+	)
 	b.resource(f, "aws_s3_bucket_replication_configuration", "backups", obj{
 		"bucket":     ref(backupBucket, "id"),
 		"role":       ref(role, "arn"),
