@@ -44,6 +44,8 @@ const (
 	VPA           = "k8s.io/autoscaler/vertical-pod-autoscaler"
 	Vault         = "github.com/hashicorp/vault-helm"
 	Velero        = "github.com/vmware-tanzu/helm-charts"
+	// VeleroCRDs is Velero itself: config/crd/v1/bases.
+	VeleroCRDs = "github.com/vmware-tanzu/velero"
 )
 
 // PinnedVersion returns the version of module in pin/go.mod.

@@ -190,8 +190,6 @@ type Addons struct {
 	} `json:"datadog"`
 	Velero struct {
 		Addon
-		Schedule string `json:"schedule"`
-		TTL      string `json:"ttl"`
 	} `json:"velero"`
 }
 
@@ -252,6 +250,7 @@ type Service struct {
 
 	WritablePaths       []WritablePath `json:"writablePaths"`       // see workload.go
 	SingleReplicaInProd bool           `json:"singleReplicaInProd"` // see workload.go
+	Backup              ServiceBackup  `json:"backup"`              // see backup.go
 
 	Src cue.Value `json:"-"`
 	// Invalid marks a service whose CUE has errors, in a model loaded only

@@ -33,13 +33,15 @@ func Platform(p *model.Platform) error {
 	serviceAWS(p, add) // serviceaws.go
 	ingress(p, add)    // ingress.go
 	services := &lazySuggester{names: slices.Collect(maps.Keys(p.Services))}
+	intervals := map[string]cronGap{} // backup.go
 	for _, svc := range p.ServiceList {
 		if !svc.Invalid {
 			service(p, svc, services, add)
-			workload(p, svc, add)      // workload.go
-			capacity(p, svc, add)      // capacity.go
-			trafficChecks(p, svc, add) // traffic.go
-			envSecrets(svc, add)       // secrets.go
+			workload(p, svc, add)           // workload.go
+			capacity(p, svc, add)           // capacity.go
+			trafficChecks(p, svc, add)      // traffic.go
+			envSecrets(svc, add)            // secrets.go
+			backups(p, svc, intervals, add) // backup.go
 		}
 	}
 	images(p, add)      // registry.go

@@ -145,6 +145,9 @@ func (e *Emitter) Emit(p *model.Platform, out *tree.Tree) error {
 		if err := e.secrets(p, env, out); err != nil {
 			return err
 		}
+		if err := e.runbook(p, env, out); err != nil { // runbook.go
+			return err
+		}
 	}
 	return nil
 }

@@ -308,10 +308,8 @@ const VeleroAWSPlugin = "velero/velero-plugin-for-aws:v1.14.0"
 
 func (v valuesFor) velero() M {
 	env := v.env
-	var namespaces []string
-	for _, t := range v.p.TeamList {
-		namespaces = append(namespaces, t.Namespaces...)
-	}
+	schedules, nodeAgent := v.veleroSchedules() // velero.go
+	bsl, vsl := v.veleroLocations()
 	return M{
 		"initContainers": []M{{
 			"name":            "velero-plugin-for-aws",
@@ -320,30 +318,14 @@ func (v valuesFor) velero() M {
 			"volumeMounts":    []M{{"mountPath": "/target", "name": "plugins"}},
 		}},
 		"configuration": M{
-			"backupStorageLocation": []M{{
-				"name": "default", "provider": "aws", "bucket": v.n.BackupBucket(), "default": true,
-				"config": M{"region": v.n.Region(), "kmsKeyId": v.n.BackupKeyAlias()},
-			}},
-			"volumeSnapshotLocation": []M{{
-				"name": "default", "provider": "aws",
-				"config": M{"region": v.n.Region()},
-			}},
+			"backupStorageLocation":  bsl,
+			"volumeSnapshotLocation": vsl,
 		},
 		// Pod Identity supplies credentials: no static key Secret.
 		"credentials":     M{"useSecret": false},
 		"serviceAccount":  M{"server": v.serviceAccount("velero", v.n.AddonRole("velero"))},
-		"deployNodeAgent": false,
+		"deployNodeAgent": nodeAgent,
 		"resources":       tier(env, res("500m", "512Mi", "1Gi"), res("100m", "256Mi", "512Mi")),
-		"schedules": M{
-			"daily": M{
-				"schedule": v.p.Addons.Velero.Schedule,
-				"template": M{
-					"ttl":                v.p.Addons.Velero.TTL,
-					"storageLocation":    "default",
-					"includedNamespaces": namespaces,
-					"snapshotVolumes":    true,
-				},
-			},
-		},
+		"schedules":       schedules,
 	}
 }

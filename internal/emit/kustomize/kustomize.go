@@ -155,6 +155,7 @@ func (e Emitter) overlay(p *model.Platform, svc *model.Service, kind string, w m
 	if v := versionLabel(w.Image); v != "" {
 		pairs[LabelVersion] = v
 	}
+	datadogLabels(p, svc, env, pairs) // datadog.go
 	k.Labels = []kusttypes.Label{{Pairs: pairs, IncludeTemplates: true}}
 
 	img := kusttypes.Image{Name: svc.Image.Repository}
@@ -185,6 +186,13 @@ func (e Emitter) overlay(p *model.Platform, svc *model.Service, kind string, w m
 	}
 	if patch != nil {
 		k.Patches = append(k.Patches, *patch)
+	}
+	dd, err := datadogPatch(p, svc, env, kind, pairs)
+	if err != nil {
+		return err
+	}
+	if dd != nil {
+		k.Patches = append(k.Patches, *dd)
 	}
 
 	// One strategic-merge patch for the container: resources when they

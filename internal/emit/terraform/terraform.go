@@ -98,6 +98,7 @@ func Module(p *model.Platform, env *model.Environment) (map[string]map[string]an
 	b.eks()
 	b.iam()
 	b.storage()
+	b.backupRegions() // backupregions.go
 	b.serviceData()
 	b.outputs()
 	b.serviceOutputs()

@@ -189,7 +189,22 @@ func TestRootBlock(t *testing.T) {
 		if aws["source"] != "hashicorp/aws" || aws["version"] != "~> 6.34" {
 			t.Errorf("%s: provider requirement %v", env.Name, aws)
 		}
-		prov := asMap(asMap(d["main"]["provider"])["aws"])
+		// One default provider; an environment with backup regions adds
+		// one aliased provider per region (backupregions.go).
+		var prov map[string]any
+		switch ps := asMap(d["main"]["provider"])["aws"].(type) {
+		case []any:
+			for _, p := range ps {
+				if asMap(p)["alias"] == nil {
+					prov = asMap(p)
+				}
+			}
+			if len(ps) != 1+len(env.BackupRegions) {
+				t.Errorf("%s: %d aws providers for backup regions %v", env.Name, len(ps), env.BackupRegions)
+			}
+		default:
+			prov = asMap(ps)
+		}
 		tags := asMap(asMap(prov["default_tags"])["tags"])
 		if tags["platform"] != p.Name || tags["environment"] != env.Name || tags["managed-by"] != "idpgen" {
 			t.Errorf("%s: default tags %v", env.Name, tags)
