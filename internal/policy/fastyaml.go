@@ -155,11 +155,13 @@ func (r *blockReader) seq(indent int) (any, bool) {
 // isItem reports whether a line is a sequence entry.
 func isItem(text string) bool { return text == "-" || strings.HasPrefix(text, "- ") }
 
-// splitKey splits "key: rest" or "key:" (a plain or single-quoted key).
+// splitKey splits "key: rest" or "key:" (a plain, single-quoted, or
+// double-quoted key without escapes: yaml.v2 double-quotes a key that
+// would read as a number, such as a port in portLevelMtls).
 func splitKey(text string) (key, rest string, ok bool) {
-	if strings.HasPrefix(text, "'") {
-		end := strings.Index(text[1:], "'")
-		if end < 0 || strings.Contains(text[1:end+1], "''") {
+	if q := text[:min(1, len(text))]; q == "'" || q == "\"" {
+		end := strings.Index(text[1:], q)
+		if end < 0 || strings.Contains(text[1:end+1], "''") || strings.Contains(text[1:end+1], "\\") {
 			return "", "", false
 		}
 		key, text = text[1:end+1], text[end+2:]
@@ -171,7 +173,7 @@ func splitKey(text string) (key, rest string, ok bool) {
 		}
 		return key, text[2:], true
 	}
-	if strings.HasPrefix(text, "\"") || strings.HasPrefix(text, "? ") {
+	if strings.HasPrefix(text, "? ") {
 		return "", "", false
 	}
 	if k, ok := strings.CutSuffix(text, ":"); ok && !strings.Contains(k, ": ") {

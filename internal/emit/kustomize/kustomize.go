@@ -187,13 +187,6 @@ func (e Emitter) overlay(p *model.Platform, svc *model.Service, kind string, w m
 	if patch != nil {
 		k.Patches = append(k.Patches, *patch)
 	}
-	dd, err := datadogPatch(p, svc, env, kind, pairs)
-	if err != nil {
-		return err
-	}
-	if dd != nil {
-		k.Patches = append(k.Patches, *dd)
-	}
 
 	// One strategic-merge patch for the container: resources when they
 	// differ, and the variables this environment adds or changes (env is
@@ -220,6 +213,17 @@ func (e Emitter) overlay(p *model.Platform, svc *model.Service, kind string, w m
 			"spec":       map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{container}}}},
 		})
 		k.Patches = append(k.Patches, kusttypes.Patch{Path: name})
+	}
+	// After the variables' patch: the Datadog variables are appended after
+	// every variable the service declares, and the policy evaluation's
+	// strategic merge (apimachinery's) then orders the list exactly as
+	// kustomize's own does (TestObjectsAreKustomizeBuild).
+	dd, err := datadogPatch(p, svc, env, kind, pairs)
+	if err != nil {
+		return err
+	}
+	if dd != nil {
+		k.Patches = append(k.Patches, *dd)
 	}
 	if svc.Storage != nil && w.StorageGiB != svc.Storage.SizeGiB {
 		size := gib(w.StorageGiB)
