@@ -133,11 +133,13 @@ func yamlDoc(o any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(j))
-	dec.UseNumber()
-	var m any
-	if err := dec.Decode(&m); err != nil {
-		return nil, err
+	m, err := decodeJSON(j)
+	if err != nil {
+		dec := json.NewDecoder(bytes.NewReader(j))
+		dec.UseNumber()
+		if err := dec.Decode(&m); err != nil {
+			return nil, err
+		}
 	}
 	if obj, ok := m.(map[string]any); ok {
 		dropServerFields(obj)
