@@ -176,6 +176,9 @@ var scalarTexts sync.Map // string → string ("" when not single-line)
 // scalarText is yaml.v2's text of the string s (plain, single- or
 // double-quoted), or false when it spans lines.
 func scalarText(s string) (string, bool) {
+	if plainAsIs(s) {
+		return s, true
+	}
 	if t, ok := scalarTexts.Load(s); ok {
 		return t.(string), t.(string) != ""
 	}
@@ -221,6 +224,31 @@ func writeBlock(b *bytes.Buffer, s string, indent int) bool {
 			writeIndent(b, indent)
 		}
 		b.WriteString(line)
+	}
+	return true
+}
+
+// plainAsIs reports, without asking yaml.v2, whether it writes s plain and
+// unchanged: a letter, then letters, digits and "-_./" only, and not a
+// word YAML 1.1 reads as a boolean or null. Names, labels and keys, most
+// of a render's strings, are such; they skip the cache's hashing.
+// TestFastYAMLMatchesYAMLv2 holds it to yaml.v2.
+func plainAsIs(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	if c := s[0]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/') {
+			return false
+		}
+	}
+	switch strings.ToLower(s) {
+	case "y", "n", "yes", "no", "on", "off", "true", "false", "null":
+		return false
 	}
 	return true
 }

@@ -118,3 +118,20 @@ func compareFast(t *testing.T, where string, v any) bool {
 	}
 	return true
 }
+
+// plainAsIs must only accept strings yaml.v2 writes unchanged.
+func TestPlainAsIsAgreesWithYAMLv2(t *testing.T) {
+	words := []string{"a", "Yes", "NO", "oN", "Off", "TRUE", "False", "Null", "NULL", "y", "N", "nan", "inf", "e3",
+		"app.kubernetes.io/name", "x-y_z", "v1", "a/b.c", "Z9", "idpgen.dev/team", "True", "YES", "ON", "OFF", "Y",
+		"x.", "a-", "b_", "c/", "E1", "o", "nO", "tRUE", "nULL", "yES"}
+	for _, w := range words {
+		out, err := yaml.Marshal(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same := strings.TrimSuffix(string(out), "\n") == w
+		if plainAsIs(w) && !same {
+			t.Errorf("plainAsIs(%q) but yaml.v2 writes %q", w, out)
+		}
+	}
+}
