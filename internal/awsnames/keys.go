@@ -29,6 +29,10 @@ func (n Names) KeyAliases(p *model.Platform) []string {
 	}
 	if p.Addons.Velero.In(env) {
 		out = append(out, n.BackupKeyAlias())
+		for range n.env.BackupRegions {
+			// One replica key in each backup region, under the same alias.
+			out = append(out, n.BackupReplicaKeyAlias())
+		}
 	}
 	if len(n.ServiceBuckets(p))+len(n.serviceDataCatalog(p)) > 0 {
 		out = append(out, n.ServiceDataKeyAlias())

@@ -49,6 +49,7 @@ func TestGraphOfTheExample(t *testing.T) {
 	}
 	want := []string{
 		"call cart->sessions [6379] cycle=false",
+		"ingress gateway:internal->catalog [8080] cycle=false",
 		"scrape monitoring:datadog->catalog [9090] cycle=false",
 		"call catalog->search [8080] cycle=false",
 		"aws catalog->aws [443] cycle=false",
