@@ -143,22 +143,35 @@ func tierOf(env string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	type aws struct {
+		DefaultTags struct {
+			Tags struct {
+				Tier string `json:"tier"`
+			} `json:"tags"`
+		} `json:"default_tags"`
+	}
 	var m struct {
 		Provider struct {
-			AWS struct {
-				DefaultTags struct {
-					Tags struct {
-						Tier string `json:"tier"`
-					} `json:"tags"`
-				} `json:"default_tags"`
-			} `json:"aws"`
+			// One provider block, or a list when backup regions add
+			// aliased ones (Terraform's JSON syntax allows both).
+			AWS json.RawMessage `json:"aws"`
 		} `json:"provider"`
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
 		return "", fmt.Errorf("%s: %w", env, err)
 	}
-	if t := m.Provider.AWS.DefaultTags.Tags.Tier; t == "prod" || t == "nonprod" {
-		return t, nil
+	var blocks []aws
+	if err := json.Unmarshal(m.Provider.AWS, &blocks); err != nil {
+		var one aws
+		if err := json.Unmarshal(m.Provider.AWS, &one); err != nil {
+			return "", fmt.Errorf("%s: %w", env, err)
+		}
+		blocks = []aws{one}
+	}
+	for _, b := range blocks {
+		if t := b.DefaultTags.Tags.Tier; t == "prod" || t == "nonprod" {
+			return t, nil
+		}
 	}
 	return "", fmt.Errorf("%s: no tier tag in terraform/main.tf.json", env)
 }
