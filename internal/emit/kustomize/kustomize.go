@@ -16,7 +16,6 @@ package kustomize
 
 import (
 	"encoding/json"
-	"fmt"
 	"maps"
 	"path"
 	"runtime"
@@ -226,19 +225,20 @@ func (e Emitter) overlay(p *model.Platform, svc *model.Service, kind string, w m
 		k.Patches = append(k.Patches, *dd)
 	}
 	if svc.Storage != nil && w.StorageGiB != svc.Storage.SizeGiB {
-		size := gib(w.StorageGiB)
-		k.Patches = append(k.Patches, kusttypes.Patch{Target: target,
-			Patch: fmt.Sprintf(`[{"op": "replace", "path": "/spec/volumeClaimTemplates/0/spec/resources/requests/storage", "value": %q}]`, size.String())})
+		patch, err := replacePatch("/spec/volumeClaimTemplates/0/spec/resources/requests/storage", gib(w.StorageGiB))
+		if err != nil {
+			return err
+		}
+		k.Patches = append(k.Patches, kusttypes.Patch{Target: target, Patch: patch})
 	}
 	if env.Prod() && w.Replicas >= model.MinPodsInProd {
 		// Prod must survive a zone (and so a node) loss: the soft zone
 		// spread of the base becomes a hard one.
-		zone, err := json.Marshal(hardZoneSpread(svc, env.Network.AvailabilityZones))
+		patch, err := replacePatch("/spec/template/spec/topologySpreadConstraints/0", hardZoneSpread(svc, env.Network.AvailabilityZones))
 		if err != nil {
 			return err
 		}
-		k.Patches = append(k.Patches, kusttypes.Patch{Target: target,
-			Patch: fmt.Sprintf(`[{"op": "replace", "path": "/spec/template/spec/topologySpreadConstraints/0", "value": %s}]`, zone)})
+		k.Patches = append(k.Patches, kusttypes.Patch{Target: target, Patch: patch})
 	}
 	if n := g.Node(svc.Name); n != nil {
 		dir.add(TrafficFile, trafficObjects(p, g, n)...) // traffic.go
@@ -311,4 +311,18 @@ func (e Emitter) environment(p *model.Platform, env *model.Environment, out *tre
 	}
 	top.add("kustomization.yaml", k)
 	return top.err
+}
+
+// replacePatch is a one-operation JSON 6902 patch replacing the value at
+// path, as compact JSON: a string without spaces stays on one line in the
+// kustomization (YAML folds a long line only at a space), which keeps the
+// file readable and on the tree's fast encoder.
+func replacePatch(path string, value any) (string, error) {
+	type op struct {
+		Op    string `json:"op"`
+		Path  string `json:"path"`
+		Value any    `json:"value"`
+	}
+	b, err := json.Marshal([]op{{"replace", path, value}})
+	return string(b), err
 }
