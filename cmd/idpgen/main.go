@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 
 	"github.com/idpgen/idpgen/internal/cli"
@@ -13,8 +14,9 @@ import (
 func main() { os.Exit(run()) }
 
 // run is the command, profiled into the file named by IDPGEN_CPUPROFILE
-// when it is set: `make bench` shows where a render's time goes in process;
-// this shows it for the real command, e.g. a no-op render --check.
+// when it is set, and its allocations into IDPGEN_MEMPROFILE: `make bench`
+// shows where a render's time goes in process; these show it for the real
+// command, e.g. a no-op render --check.
 func run() int {
 	if path := os.Getenv("IDPGEN_CPUPROFILE"); path != "" {
 		f, err := os.Create(path)
@@ -26,6 +28,19 @@ func run() int {
 			return 1
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	if path := os.Getenv("IDPGEN_MEMPROFILE"); path != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			f, err := os.Create(path)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "idpgen: IDPGEN_MEMPROFILE:", err)
+			}
+		}()
 	}
 	return cli.Main()
 }

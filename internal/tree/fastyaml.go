@@ -3,7 +3,6 @@ package tree
 import (
 	"bytes"
 	"encoding/json"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +24,7 @@ import (
 func fastYAML(v any) ([]byte, bool) {
 	var b bytes.Buffer
 	b.Grow(1024)
-	m, ok := v.(map[string]any)
+	m, ok := v.(object)
 	if !ok {
 		return nil, false
 	}
@@ -40,13 +39,9 @@ func fastYAML(v any) ([]byte, bool) {
 
 // writeMap writes a non-empty mapping whose keys start at column indent.
 // With inSeq, the first key follows a "- " already written.
-func writeMap(b *bytes.Buffer, m map[string]any, indent int, inSeq bool) bool {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for i, k := range keys {
+func writeMap(b *bytes.Buffer, m object, indent int, inSeq bool) bool {
+	for i, mem := range m {
+		k, v := mem.key, mem.val
 		if i > 0 || !inSeq {
 			writeIndent(b, indent)
 		}
@@ -58,13 +53,13 @@ func writeMap(b *bytes.Buffer, m map[string]any, indent int, inSeq bool) bool {
 		}
 		b.WriteString(kt)
 		b.WriteByte(':')
-		if s, ok := m[k].(string); ok && strings.ContainsRune(s, '\n') {
+		if s, ok := v.(string); ok && strings.ContainsRune(s, '\n') {
 			if !writeBlock(b, s, indent) {
 				return false
 			}
 			continue
 		}
-		if !writeValue(b, m[k], indent, indent+len(kt)+2) {
+		if !writeValue(b, v, indent, indent+len(kt)+2) {
 			return false
 		}
 	}
@@ -76,7 +71,7 @@ func writeMap(b *bytes.Buffer, m map[string]any, indent int, inSeq bool) bool {
 // the parent's column; col is where an inline scalar would start.
 func writeValue(b *bytes.Buffer, v any, indent, col int) bool {
 	switch x := v.(type) {
-	case map[string]any:
+	case object:
 		if len(x) == 0 {
 			b.WriteString(" {}\n")
 			return true
@@ -108,7 +103,7 @@ func writeSeq(b *bytes.Buffer, s []any, indent int) bool {
 		writeIndent(b, indent)
 		b.WriteByte('-')
 		switch x := e.(type) {
-		case map[string]any:
+		case object:
 			if len(x) == 0 {
 				b.WriteString(" {}\n")
 				continue

@@ -105,7 +105,7 @@ func TestFastYAMLMatchesYAMLv2(t *testing.T) {
 // output differs from yaml.v2's.
 func compareFast(t *testing.T, where string, v any) bool {
 	t.Helper()
-	got, ok := fastYAML(v)
+	got, ok := fastYAML(objects(v))
 	if !ok {
 		return false
 	}

@@ -141,8 +141,8 @@ func yamlDoc(o any) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if obj, ok := m.(map[string]any); ok {
-		dropServerFields(obj)
+	if obj, ok := m.(object); ok {
+		m = dropServerFields(obj)
 	}
 	if out, ok := fastYAML(m); ok {
 		return out, nil
@@ -158,43 +158,62 @@ func yamlDoc(o any) ([]byte, error) {
 // workload embeds (volume claim templates, the pod template). Only
 // documents that are Kubernetes objects (apiVersion and kind) are touched:
 // a Helm values file may legitimately carry a "status" key.
-func dropServerFields(obj map[string]any) {
-	if _, ok := obj["apiVersion"].(string); !ok {
-		return
+func dropServerFields(obj object) object {
+	if v, _ := obj.get("apiVersion"); !isString(v) {
+		return obj
 	}
-	if _, ok := obj["kind"].(string); !ok {
-		return
+	if v, _ := obj.get("kind"); !isString(v) {
+		return obj
 	}
-	stripObject(obj)
-	spec, _ := obj["spec"].(map[string]any)
+	obj = stripObject(obj)
+	v, _ := obj.get("spec")
+	spec, _ := v.(object)
 	if spec == nil {
-		return
+		return obj
 	}
-	if tmpl, ok := spec["template"].(map[string]any); ok {
-		stripObject(tmpl)
-	}
-	if claims, ok := spec["volumeClaimTemplates"].([]any); ok {
-		for _, c := range claims {
-			if c, ok := c.(map[string]any); ok {
-				stripObject(c)
+	for i, m := range spec {
+		switch m.key {
+		case "template":
+			if tmpl, ok := m.val.(object); ok {
+				spec[i].val = stripObject(tmpl)
+			}
+		case "volumeClaimTemplates":
+			if claims, ok := m.val.([]any); ok {
+				for j, c := range claims {
+					if c, ok := c.(object); ok {
+						claims[j] = stripObject(c)
+					}
+				}
 			}
 		}
 	}
+	return obj
 }
 
-func stripObject(obj map[string]any) {
-	delete(obj, "status")
-	if md, ok := obj["metadata"].(map[string]any); ok {
-		if ts, ok := md["creationTimestamp"]; ok && ts == nil {
-			delete(md, "creationTimestamp")
+func isString(v any) bool { _, ok := v.(string); return ok }
+
+func stripObject(obj object) object {
+	obj = obj.without("status")
+	for i, m := range obj {
+		if md, ok := m.val.(object); ok && m.key == "metadata" {
+			if ts, ok := md.get("creationTimestamp"); ok && ts == nil {
+				obj[i].val = md.without("creationTimestamp")
+			}
 		}
 	}
+	return obj
 }
 
 // toYAML turns a decoded JSON value into what the YAML encoder writes the
 // way sigs.k8s.io/yaml does: maps with sorted keys, integers as integers.
 func toYAML(v any) any {
 	switch x := v.(type) {
+	case object:
+		out := make(yaml.MapSlice, len(x))
+		for i, m := range x {
+			out[i] = yaml.MapItem{Key: m.key, Value: toYAML(m.val)}
+		}
+		return out
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {
