@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -245,15 +246,30 @@ func toYAML(v any) any {
 // as a leading "//" key: the comment convention of Terraform's JSON syntax,
 // harmless to other readers.
 func JSON(v any) ([]byte, error) {
-	j, err := marshalJSON(v)
-	if err != nil {
-		return nil, err
+	// A map (every Terraform module file, the manifest) gets the marker as
+	// one more key and is encoded once; anything else is encoded, decoded
+	// into its top-level members and encoded again.
+	var m map[string]any
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Map && rv.Type().Key().Kind() == reflect.String {
+		m = make(map[string]any, rv.Len()+1)
+		for it := rv.MapRange(); it.Next(); {
+			m[it.Key().String()] = it.Value().Interface()
+		}
+	} else {
+		j, err := marshalJSON(v)
+		if err != nil {
+			return nil, err
+		}
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(j, &raw); err != nil {
+			return nil, fmt.Errorf("JSON output must be an object: %w", err)
+		}
+		m = make(map[string]any, len(raw)+1)
+		for k, r := range raw {
+			m[k] = r
+		}
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(j, &m); err != nil {
-		return nil, fmt.Errorf("JSON output must be an object: %w", err)
-	}
-	m["//"], _ = marshalJSON(Marker)
+	m["//"] = Marker
 	// Map keys are sorted; "//" sorts first. HTML escaping is off so that
 	// Terraform constraints read "~> 6.0", not "~\u003e 6.0".
 	var b bytes.Buffer
