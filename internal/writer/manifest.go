@@ -85,9 +85,7 @@ func isHash(h string) bool {
 }
 
 func (m Manifest) encode() []byte {
-	b, err := tree.JSON(struct {
-		Files []string `json:"files"`
-	}{entries(m.Files)})
+	b, err := tree.JSON(map[string][]string{"files": entries(m.Files)})
 	if err != nil {
 		panic(err) // a list of strings always encodes
 	}
