@@ -111,15 +111,40 @@ func Platform(dir string) (*model.Platform, *tree.Tree, error) {
 	return p, t, err
 }
 
-// Model renders an already loaded platform with the given emitters.
+// Model renders an already loaded platform with the given emitters. They
+// run concurrently (each is a pure function of the model adding its own
+// paths to the write-once tree), except those that read the tree: an
+// emitter implementing TreeReader runs after all the others have finished.
+// Errors are reported in the emitters' order, and a path two emitters
+// claim is named with both whichever came first, so the outcome does not
+// depend on the schedule.
 func Model(p *model.Platform, emitters []Emitter) (*tree.Tree, error) {
 	t := tree.New()
-	for _, e := range emitters {
-		if err := e.Emit(p, t); err != nil {
-			return nil, err
+	errs := make([]error, len(emitters))
+	run := func(readers bool) {
+		var wg sync.WaitGroup
+		for i, e := range emitters {
+			if _, reads := e.(TreeReader); reads == readers {
+				wg.Go(func() { errs[i] = e.Emit(p, t) })
+			}
+		}
+		wg.Wait()
+	}
+	for _, readers := range []bool{false, true} {
+		run(readers)
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 	return t, nil
+}
+
+// TreeReader marks an emitter whose output depends on what the others
+// rendered (Argo CD deploys their directories): it runs last.
+type TreeReader interface {
+	ReadsTree()
 }
 
 func promote(err error) cueerrors.Error {

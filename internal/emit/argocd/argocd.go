@@ -44,6 +44,10 @@ func New() Emitter { return Emitter{} }
 // Name identifies the emitter in errors.
 func (Emitter) Name() string { return "argocd" }
 
+// ReadsTree tells the renderer to run this emitter after the others: it
+// deploys the directories they rendered.
+func (Emitter) ReadsTree() {}
+
 // Dir is where an environment's Argo CD objects live.
 func Dir(env string) string { return path.Join("environments", env, "argocd") }
 
