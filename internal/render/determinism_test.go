@@ -20,6 +20,7 @@ import (
 // different map-iteration seeds (each process has its own).
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("IDPGEN_RENDER_CHILD"); dir != "" {
+		tree.ViaJSON = os.Getenv("IDPGEN_RENDER_VIA_JSON") != ""
 		_, t, err := render.Platform(dir)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -39,10 +40,11 @@ func dump(w *os.File, t *tree.Tree) {
 	}
 }
 
-func renderIn(t *testing.T, dir string, procs int) []byte {
+func renderIn(t *testing.T, dir string, procs int, env ...string) []byte {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "IDPGEN_RENDER_CHILD="+dir, fmt.Sprintf("GOMAXPROCS=%d", procs))
+	cmd.Env = append(cmd.Env, env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -54,7 +56,9 @@ func renderIn(t *testing.T, dir string, procs int) []byte {
 
 // Same input, byte-identical output: renders in separate processes with
 // GOMAXPROCS 1 and 8 (and so different scheduling of the parallel emitters
-// and different map orders) produce the same files, byte for byte.
+// and different map orders) produce the same files, byte for byte. The
+// tree's direct encoding of typed objects gives the bytes of the reference
+// one through encoding/json.
 func TestRenderIsDeterministic(t *testing.T) {
 	for _, platform := range []string{"example", "synthetic"} {
 		t.Run(platform, func(t *testing.T) {
@@ -62,7 +66,7 @@ func TestRenderIsDeterministic(t *testing.T) {
 			if platform == "synthetic" {
 				dir = filepath.Join("..", "..", ".bench", "determinism")
 				t.Cleanup(func() { os.RemoveAll(dir) })
-				if err := synth.Write(dir, synth.Options{Services: 150, Environments: 4, PerFile: 40}); err != nil {
+				if err := synth.Write(dir, synth.Options{Services: 150, Environments: 4, PerFile: 40, AWS: true}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -74,6 +78,15 @@ func TestRenderIsDeterministic(t *testing.T) {
 				if got := renderIn(t, dir, procs); !bytes.Equal(got, first) {
 					t.Fatalf("GOMAXPROCS=%d rendered different bytes", procs)
 				}
+			}
+			if got := renderIn(t, dir, 2, "IDPGEN_RENDER_VIA_JSON=1"); !bytes.Equal(got, first) {
+				a, b := bytes.Split(first, []byte("\n")), bytes.Split(got, []byte("\n"))
+				for i := range min(len(a), len(b)) {
+					if !bytes.Equal(a[i], b[i]) {
+						t.Fatalf("the direct encoding differs from encoding/json's at line %d:\n%s\n%s", i+1, a[i], b[i])
+					}
+				}
+				t.Fatalf("the direct encoding differs from encoding/json's in length")
 			}
 		})
 	}

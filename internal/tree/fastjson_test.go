@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 
@@ -134,26 +133,6 @@ func generic(v any) any {
 		out := make([]any, len(x))
 		for i, e := range x {
 			out[i] = generic(e)
-		}
-		return out
-	}
-	return v
-}
-
-// objects turns maps into sorted objects, the shape decodeJSON gives.
-func objects(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		o := make(object, 0, len(x))
-		for k, e := range x {
-			o = append(o, member{k, objects(e)})
-		}
-		slices.SortFunc(o, func(a, b member) int { return strings.Compare(a.key, b.key) })
-		return o
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = objects(e)
 		}
 		return out
 	}

@@ -135,16 +135,19 @@ func YAML(objs ...any) ([]byte, error) {
 // sigs.k8s.io/yaml marshals to JSON and parses that JSON again as YAML,
 // which was half of the cost of a render.
 func yamlDoc(o any) ([]byte, error) {
-	j, err := json.Marshal(o)
-	if err != nil {
-		return nil, err
-	}
-	m, err := decodeJSON(j)
-	if err != nil {
-		dec := json.NewDecoder(bytes.NewReader(j))
-		dec.UseNumber()
-		if err := dec.Decode(&m); err != nil {
+	m, ok := direct(o)
+	if !ok {
+		j, err := json.Marshal(o)
+		if err != nil {
 			return nil, err
+		}
+		if m, err = decodeJSON(j); err != nil {
+			dec := json.NewDecoder(bytes.NewReader(j))
+			dec.UseNumber()
+			if err := dec.Decode(&m); err != nil {
+				return nil, err
+			}
+			m = objects(m)
 		}
 	}
 	if obj, ok := m.(object); ok {
