@@ -45,10 +45,18 @@ func Check(in Input) (warnings, errs error) {
 	// Run it when nothing else reads the CUE values (they are not safe
 	// for concurrent use): after the verifiers.
 	at := func(env *model.Environment) token.Pos {
-		return diag.SourcePos(env.Src.LookupPath(cue.ParsePath("kubernetes.version")))
+		if pos := diag.SourcePos(env.Src.LookupPath(cue.ParsePath("kubernetes.version"))); !isSchema(pos) {
+			return pos
+		}
+		return diag.SourcePos(env.Src)
 	}
 	report := func(list *errors.Error, env *model.Environment, format string, args ...any) errors.Error {
 		e := diag.AtPath(env.Src, diag.Sel("kubernetes", "version"), format, args...)
+		if isSchema(e.Position()) {
+			// The version is the schema's default: point at the
+			// environment the user wrote.
+			e = diag.New(diag.SourcePos(env.Src), e.Path(), format, args...)
+		}
 		*list = errors.Append(*list, e)
 		return e
 	}
@@ -65,11 +73,8 @@ func Check(in Input) (warnings, errs error) {
 		if !known {
 			continue // validate reports a version EKS never offered
 		}
+		// A version past extended support is an error in validate.
 		switch ver.PhaseOn(in.Today) {
-		case eksversions.Ended:
-			next, _ := eksversions.Next(v)
-			report(&bad, env, "Kubernetes %s is past EKS extended support (ended %s, EKS release calendar as of %s): EKS upgrades the control plane on its own schedule and no longer patches it; upgrade to %s (idpgen upgrade plan %s)",
-				v, ver.ExtendedEnd, eksversions.Checked, next, env.Name)
 		case eksversions.Extended:
 			report(&warn, env, "Kubernetes %s is in EKS extended support until %s (standard support ended %s): the control plane costs $%.2f per cluster-hour instead of $%.2f, about $%.0f more a month; after %s EKS upgrades it on its own (idpgen upgrade plan %s)",
 				v, ver.ExtendedEnd, ver.StandardEnd, eksversions.ExtendedUSDPerHour, eksversions.StandardUSDPerHour, eksversions.MonthlyExtra(), ver.ExtendedEnd, env.Name)
@@ -248,4 +253,11 @@ func describeMinor(v, day string) string {
 		return fmt.Sprintf("%s (extended support until %s)", v, ver.ExtendedEnd)
 	}
 	return fmt.Sprintf("%s (standard support until %s)", v, ver.StandardEnd)
+}
+
+// isSchema reports whether pos is in idpgen's schema (a default value)
+// rather than in the platform.
+func isSchema(pos token.Pos) bool {
+	f := filepath.ToSlash(pos.Filename())
+	return pos.IsValid() && (strings.HasPrefix(f, "schemas/") || strings.Contains(f, "/schemas/") || strings.Contains(f, "github.com/idpgen/idpgen/schemas"))
 }

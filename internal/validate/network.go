@@ -44,12 +44,15 @@ func awsFoundation(p *model.Platform, add func(cueerrors.Error)) {
 			}
 		}
 
-		// The support calendar (internal/eksversions). A version past its
-		// extended support is reported by internal/upgrade, with the
-		// other upgrade rules; one EKS never offered stops here.
+		// The support calendar (internal/eksversions). internal/upgrade
+		// warns about extended support and checks the upgrade rules.
 		k := env.Kubernetes
 		v, ok := eksversions.Lookup(k.Version)
 		switch {
+		case ok && v.PhaseOn(today) == eksversions.Ended:
+			next, _ := eksversions.Next(k.Version)
+			at("kubernetes.version", "Kubernetes %s is past EKS extended support (ended %s; EKS release calendar, table checked %s): EKS upgrades the control plane on its own schedule and no longer patches it; upgrade to %s (idpgen upgrade plan %s)",
+				k.Version, v.ExtendedEnd, eksversions.Checked, next, env.Name)
 		case !ok:
 			at("kubernetes.version", "EKS does not offer Kubernetes %s; offered versions on %s: %s (idpgen's EKS version table, checked %s)",
 				k.Version, today, strings.Join(eksversions.Offered(today), ", "), eksversions.Checked)
