@@ -184,12 +184,17 @@ func kindNear(data []byte, lineStart, lineEnd, col int) string {
 				continue
 			}
 			indent := len(line) - len(trimmed)
+			itemStart := false
 			if strings.HasPrefix(trimmed, "- ") {
 				if indent+2 == col && forward {
 					return "" // the next item of a list
 				}
 				indent += 2
 				trimmed = trimmed[2:]
+				itemStart = indent == col // the first key of our item
+			}
+			if itemStart && !strings.HasPrefix(trimmed, "kind:") {
+				return ""
 			}
 			if indent < col || trimmed == "---" {
 				return ""
@@ -201,6 +206,9 @@ func kindNear(data []byte, lineStart, lineEnd, col int) string {
 	}
 	if k := lines(lineEnd+1, true); k != "" {
 		return k
+	}
+	if bytes.HasPrefix(bytes.TrimLeft(data[lineStart:lineEnd], " "), []byte("- ")) {
+		return "" // apiVersion starts its list item: nothing before it is ours
 	}
 	return lines(lineStart, false)
 }
