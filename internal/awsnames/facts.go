@@ -39,30 +39,3 @@ func Zones(region string) ([]string, bool) {
 
 // Regions lists the regions Zones knows, sorted.
 func Regions() []string { return slices.Sorted(maps.Keys(zoneSuffixes)) }
-
-// EKS support phases of a Kubernetes version.
-const (
-	SupportStandard = "standard"
-	SupportExtended = "extended" // only with upgrade_policy.support_type = EXTENDED
-)
-
-// eksVersions are the Kubernetes minor versions EKS offers, with the
-// support phase each is in (EKS user guide, kubernetes-versions, checked
-// 2026-11-26: 1.31's extended support ends that day, 1.30 ended 2026-07-23).
-var eksVersions = map[string]string{
-	"1.32": SupportExtended,
-	"1.33": SupportExtended,
-	"1.34": SupportStandard,
-	"1.35": SupportStandard,
-	"1.36": SupportStandard,
-}
-
-// EKSVersion returns the support phase of a Kubernetes minor version on
-// EKS, and whether EKS offers it at all.
-func EKSVersion(v string) (phase string, ok bool) {
-	phase, ok = eksVersions[v]
-	return phase, ok
-}
-
-// EKSVersions lists the offered versions, oldest first.
-func EKSVersions() []string { return slices.Sorted(maps.Keys(eksVersions)) }

@@ -74,12 +74,6 @@ func TestFacts(t *testing.T) {
 	if _, ok := Zones("mars-1"); ok {
 		t.Error("unknown region accepted")
 	}
-	if p, ok := EKSVersion("1.32"); !ok || p != SupportExtended {
-		t.Errorf("1.32: %s %v", p, ok)
-	}
-	if _, ok := EKSVersion("1.30"); ok {
-		t.Error("1.30 is no longer offered")
-	}
 }
 
 func TestECRImages(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -16,9 +17,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/idpgen/idpgen/internal/diag"
+	"github.com/idpgen/idpgen/internal/eksversions"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/render"
 	"github.com/idpgen/idpgen/internal/tree"
+	"github.com/idpgen/idpgen/internal/upgrade"
 	"github.com/idpgen/idpgen/internal/writer"
 )
 
@@ -168,7 +171,7 @@ policy), validates it, and renders everything Argo CD deploys into generated/.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{ExitUsage, err}
 	})
-	root.AddCommand(newRender(g, stdout, stderr), newDiff(g, stdout, stderr), newVet(g, stdout, stderr), newCharts(g, stdout, stderr), newInit(stdout, stderr), newVersion(stdout), newGraph(g, stdout, stderr), newCost(g, stdout, stderr))
+	root.AddCommand(newRender(g, stdout, stderr), newDiff(g, stdout, stderr), newVet(g, stdout, stderr), newCharts(g, stdout, stderr), newInit(stdout, stderr), newVersion(stdout), newGraph(g, stdout, stderr), newCost(g, stdout, stderr), newUpgrade(g, stdout, stderr))
 	return root
 }
 
@@ -226,21 +229,26 @@ func checked(g *globalOptions, stderr, notesOut io.Writer, alongside func(*model
 			pwarn, perr = render.Policies(p, t)
 		}
 	}()
+	// The upgrade rules compare with the tree on disk: one small file
+	// per environment, read while the verifiers run.
+	committed := upgrade.Committed(g.out, envNames(p))
 	var aerr error
 	if alongside != nil {
 		aerr = alongside(p, t)
 	}
 	<-done
 	<-pdone
+	// After the verifiers: the rules read CUE values for positions.
+	uwarn, uerr := upgrade.Check(upgrade.Input{Platform: p, Tree: t, Committed: committed, OutDir: filepath.ToSlash(g.out), Today: eksversions.Today()})
 	for _, n := range notes {
 		fmt.Fprintln(notesOut, "note: "+n)
 	}
-	if pwarn != nil {
+	if pwarn != nil || uwarn != nil {
 		format, _ := g.diagFormat()
-		diag.PrintWarnings(stderr, pwarn, format)
+		diag.PrintWarnings(stderr, errors.Join(uwarn, pwarn), format)
 	}
-	if verr != nil || perr != nil {
-		return nil, nil, g.invalid(stderr, errors.Join(verr, perr))
+	if verr != nil || perr != nil || uerr != nil {
+		return nil, nil, g.invalid(stderr, errors.Join(verr, perr, uerr))
 	}
 	return p, t, aerr
 }
@@ -322,4 +330,13 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		return &exitError{ExitUsage, fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args)}
 	}
 	return nil
+}
+
+// envNames lists the platform's environments in promotion order.
+func envNames(p *model.Platform) []string {
+	out := make([]string, 0, len(p.EnvironmentList))
+	for _, e := range p.EnvironmentList {
+		out = append(out, e.Name)
+	}
+	return out
 }

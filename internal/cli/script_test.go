@@ -11,10 +11,14 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/idpgen/idpgen/internal/cli"
+	"github.com/idpgen/idpgen/internal/eksversions"
 	"github.com/idpgen/idpgen/internal/golden"
 )
 
 func TestMain(m *testing.M) {
+	// The EKS support phases are read for a fixed day: no test changes
+	// with the calendar.
+	os.Setenv(eksversions.TodayEnv, testToday)
 	// The kill test runs the test binary as idpgen itself.
 	if os.Getenv("IDPGEN_CLI_CHILD") == "1" {
 		os.Exit(cli.Main())
@@ -23,6 +27,9 @@ func TestMain(m *testing.M) {
 		"idpgen": func() { os.Exit(cli.Main()) },
 	})
 }
+
+// testToday is the day the tests read the EKS calendar for.
+const testToday = "2026-12-02"
 
 // TestScripts runs the CLI scripts in testdata/script. Each starts in a
 // copy of the CUE module holding the base platform (testdata/base.txtar).
@@ -49,6 +56,7 @@ func TestScripts(t *testing.T) {
 				}
 			}
 			env.Setenv("GITHUB_ACTIONS", "")
+			env.Setenv(eksversions.TodayEnv, testToday)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -20,6 +20,7 @@ import (
 
 	"github.com/idpgen/idpgen/internal/awsnames"
 	"github.com/idpgen/idpgen/internal/ec2types"
+	"github.com/idpgen/idpgen/internal/eksversions"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/poolnames"
 )
@@ -97,12 +98,13 @@ func environment(p *model.Platform, env *model.Environment) Environment {
 		}
 	}
 
-	phase, _ := awsnames.EKSVersion(env.Kubernetes.Version)
+	ver, _ := eksversions.Lookup(env.Kubernetes.Version)
+	phase := ver.PhaseOn(eksversions.Today())
 	eks := PriceEKSStandard
-	if phase == "extended" {
+	if phase != eksversions.Standard {
 		eks = PriceEKSExtended
 	}
-	fixed("EKS control plane", "Kubernetes "+env.Kubernetes.Version+", "+phase+" support", 1, eks)
+	fixed("EKS control plane", "Kubernetes "+env.Kubernetes.Version+", "+string(phase)+" support", 1, eks)
 	nat := 1
 	if env.Network.NATGateways == "perAZ" {
 		nat = env.Network.AvailabilityZones

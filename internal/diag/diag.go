@@ -372,3 +372,10 @@ func escapeData(s string) string {
 func escapeProp(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
+
+// RelPath is file relative to the working directory when it is below it,
+// as entries print it.
+func RelPath(file string) string {
+	wd, _ := os.Getwd()
+	return rel(wd, file)
+}

@@ -9,6 +9,8 @@ import (
 	"slices"
 
 	"cuelang.org/go/cue"
+
+	"github.com/idpgen/idpgen/internal/eksversions"
 )
 
 // Platform is the whole Internal Developer Platform.
@@ -441,6 +443,14 @@ func (p *Platform) Index() {
 	p.ServiceList = sortedValues(p.Services, func(s *Service) string { return s.Name })
 	p.EnvironmentList = sortedValues(p.Environments, func(e *Environment) string { return e.Name })
 	slices.SortStableFunc(p.EnvironmentList, func(a, b *Environment) int { return cmp.Compare(a.Promotion, b.Promotion) })
+	for _, e := range p.Environments {
+		// An unpinned node image follows the cluster version (the one
+		// version table; "" for a version it does not know, which
+		// validate reports).
+		if k := &e.Sizing.Karpenter; k.AMIAlias == "" {
+			k.AMIAlias = eksversions.AMIAlias(e.Kubernetes.Version)
+		}
+	}
 	for _, s := range p.Services {
 		if s.Namespace == "" {
 			if t := p.Teams[s.Team]; t != nil && len(t.Namespaces) > 0 {

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/idpgen/idpgen/internal/eksversions"
 	"github.com/idpgen/idpgen/internal/render"
 	"github.com/idpgen/idpgen/internal/synth"
 	"github.com/idpgen/idpgen/internal/tree"
@@ -19,6 +20,7 @@ import (
 // only takes effect at process start for the runtime's defaults) and
 // different map-iteration seeds (each process has its own).
 func TestMain(m *testing.M) {
+	os.Setenv(eksversions.TodayEnv, "2026-12-02") // a fixed calendar day
 	if dir := os.Getenv("IDPGEN_RENDER_CHILD"); dir != "" {
 		tree.ViaJSON = os.Getenv("IDPGEN_RENDER_VIA_JSON") != ""
 		_, t, err := render.Platform(dir)

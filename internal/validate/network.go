@@ -9,6 +9,7 @@ import (
 
 	"github.com/idpgen/idpgen/internal/awsnames"
 	"github.com/idpgen/idpgen/internal/diag"
+	"github.com/idpgen/idpgen/internal/eksversions"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/netplan"
 )
@@ -18,6 +19,7 @@ import (
 // its subnets, and a Kubernetes version EKS offers under the chosen support
 // policy. (VPC overlap and account reuse are checked in environments.)
 func awsFoundation(p *model.Platform, add func(cueerrors.Error)) {
+	today := eksversions.Today()
 	for _, env := range p.EnvironmentList {
 		at := func(sel, format string, args ...any) { add(diag.At(env.Src, sel, format, args...)) }
 
@@ -42,12 +44,20 @@ func awsFoundation(p *model.Platform, add func(cueerrors.Error)) {
 			}
 		}
 
+		// The support calendar (internal/eksversions). internal/upgrade
+		// warns about extended support and checks the upgrade rules.
 		k := env.Kubernetes
-		switch phase, ok := awsnames.EKSVersion(k.Version); {
+		v, ok := eksversions.Lookup(k.Version)
+		switch {
+		case ok && v.PhaseOn(today) == eksversions.Ended:
+			next, _ := eksversions.Next(k.Version)
+			at("kubernetes.version", "Kubernetes %s is past EKS extended support (ended %s; EKS release calendar, table checked %s): EKS upgrades the control plane on its own schedule and no longer patches it; upgrade to %s (idpgen upgrade plan %s)",
+				k.Version, v.ExtendedEnd, eksversions.Checked, next, env.Name)
 		case !ok:
-			at("kubernetes.version", "EKS does not offer Kubernetes %s; offered versions: %s", k.Version, strings.Join(awsnames.EKSVersions(), ", "))
-		case phase == awsnames.SupportExtended && k.SupportType != model.SupportExtended:
-			at("kubernetes.version", "Kubernetes %s is past EKS standard support and runs only with extended support: set kubernetes.supportType: %q or upgrade", k.Version, model.SupportExtended)
+			at("kubernetes.version", "EKS does not offer Kubernetes %s; offered versions on %s: %s (idpgen's EKS version table, checked %s)",
+				k.Version, today, strings.Join(eksversions.Offered(today), ", "), eksversions.Checked)
+		case v.PhaseOn(today) == eksversions.Extended && k.SupportType != model.SupportExtended:
+			at("kubernetes.version", "Kubernetes %s is past EKS standard support (ended %s) and runs only with extended support: set kubernetes.supportType: %q or upgrade", k.Version, v.StandardEnd, model.SupportExtended)
 		}
 	}
 }

@@ -33,9 +33,9 @@ func TestBadInput(t *testing.T) {
 		{"prod-two-zones", "26:37", "environments.prod.network.availabilityZones", "a prod environment needs at least 3 availability zones"},
 		{"account-reuse", "23:2", "environments.prod.account",
 			`account 111111111111 is also used by nonprod environment "dev"; prod and nonprod must not share an account`},
-		{"eks-version-unknown", "19:23", "environments.dev.kubernetes.version", `invalid value "1.29": expected one of "1.32", "1.33", "1.34", "1.35", "1.36"`},
+		{"eks-version-unknown", "19:14", "environments.dev.kubernetes.version", `EKS does not offer Kubernetes 1.28; offered versions on 2026-12-02: 1.32, 1.33, 1.34, 1.35, 1.36`},
 		{"eks-version-extended", "19:14", "environments.dev.kubernetes.version",
-			`Kubernetes 1.32 is past EKS standard support and runs only with extended support: set kubernetes.supportType: "EXTENDED"`},
+			`Kubernetes 1.32 is past EKS standard support (ended 2026-03-23) and runs only with extended support: set kubernetes.supportType: "EXTENDED" or upgrade`},
 		{"backup-region-same", "26:18", "environments.prod.backupRegions", "eu-west-1 is the environment's own region"},
 	}
 	for _, tt := range tests {

@@ -4,14 +4,15 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/idpgen/idpgen/internal/eksversions"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/netplan"
 )
 
 // EKSAddons are the EKS managed add-ons every cluster gets, in install
 // order: the first three before any node exists, the others once the
-// system node group can run them.
-var EKSAddons = []string{"vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "aws-ebs-csi-driver"}
+// system node group can run them (the version table's list).
+var EKSAddons = eksversions.Addons
 
 // beforeCompute are the add-ons nodes need to become Ready.
 var beforeCompute = []string{"vpc-cni", "kube-proxy", "eks-pod-identity-agent"}
@@ -111,13 +112,17 @@ func (b *builder) eks() {
 		})
 	}
 
-	// Add-ons. A version of "default" is what EKS marks as default for the
-	// cluster's Kubernetes version, looked up for that exact version.
+	// Add-ons. An environment's pin wins; otherwise the version table
+	// says, for the cluster's minor: "default" is what EKS marks as
+	// default for that exact version, looked up by Terraform.
 	addonAddr := map[string]string{}
 	for _, name := range EKSAddons {
 		id := tfName(name)
 		var version any = k.Addons[name]
 		if version == "" || version == model.AddonVersionDefault {
+			version = eksversions.Addon(k.Version, name)
+		}
+		if version == eksversions.AddonDefault {
 			v := b.data(f, "aws_eks_addon_version", id, obj{
 				"addon_name":         name,
 				"kubernetes_version": k.Version,
@@ -204,7 +209,11 @@ func (b *builder) eks() {
 		"launch_template": obj{"id": ref(lt, "id"), "version": ref(lt, "latest_version")},
 		"labels":          obj{"node.idpgen.io/pool": "system"},
 		"taint":           []obj{{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}},
-		"depends_on":      dependsOn,
+		// The group follows the control plane: after a cluster upgrade,
+		// the same apply rolls its nodes to the new minor's AMI (without
+		// it, EKS leaves a managed node group on its old version).
+		"version":    ref(clusterAddr, "version"),
+		"depends_on": dependsOn,
 	})
 }
 
