@@ -6,6 +6,7 @@ import (
 
 	"github.com/idpgen/idpgen/internal/awsnames"
 	"github.com/idpgen/idpgen/internal/model"
+	"github.com/idpgen/idpgen/internal/traffic"
 )
 
 // M is a values map.
@@ -289,7 +290,11 @@ func (v valuesFor) datadog() M {
 			"apiKeyExistingSecret": DatadogAPIKeySecret,
 			"tags":                 []string{"env:" + env.Name, "platform:" + v.p.Name},
 			"logs":                 M{"enabled": true, "containerCollectAll": true},
-			"apm":                  M{"socketEnabled": true, "portEnabled": false},
+			// Tracers reach the trace agent on their node's IP
+			// (DD_AGENT_HOST from status.hostIP, internal/emit/kustomize):
+			// the host port, not the socket, whose hostPath mount the
+			// restricted Pod Security Standard refuses in team namespaces.
+			"apm":                  M{"socketEnabled": false, "portEnabled": true, "port": traffic.APMPort},
 			"kubeStateMetricsCore": M{"enabled": true},
 		},
 		"clusterAgent": M{
