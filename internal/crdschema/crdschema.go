@@ -46,6 +46,8 @@ const (
 	Velero        = "github.com/vmware-tanzu/helm-charts"
 	// VeleroCRDs is Velero itself: config/crd/v1/bases.
 	VeleroCRDs = "github.com/vmware-tanzu/velero"
+	// DatadogOperator is the Datadog Operator: config/crd/bases/v1.
+	DatadogOperator = "github.com/DataDog/datadog-operator"
 )
 
 // PinnedVersion returns the version of module in pin/go.mod.

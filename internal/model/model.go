@@ -63,6 +63,7 @@ type Team struct {
 	PermissionSet string   `json:"permissionSet"`
 	Namespaces    []string `json:"namespaces"`
 	CostCenter    string   `json:"costCenter,omitempty"`
+	Notify        *Notify  `json:"notify,omitempty"` // see slo.go
 
 	Src cue.Value `json:"-"`
 }
@@ -189,6 +190,7 @@ type Addons struct {
 		Addon
 		Site   string    `json:"site"`
 		APIKey *VaultRef `json:"apiKey,omitempty"`
+		AppKey *VaultRef `json:"appKey,omitempty"`
 	} `json:"datadog"`
 	Velero struct {
 		Addon
@@ -253,6 +255,7 @@ type Service struct {
 	WritablePaths       []WritablePath `json:"writablePaths"`       // see workload.go
 	SingleReplicaInProd bool           `json:"singleReplicaInProd"` // see workload.go
 	Backup              ServiceBackup  `json:"backup"`              // see backup.go
+	SLO                 *SLO           `json:"slo,omitempty"`       // see slo.go
 
 	Src cue.Value `json:"-"`
 	// Invalid marks a service whose CUE has errors, in a model loaded only
@@ -428,6 +431,7 @@ type Override struct {
 
 	Disruption      *Disruption              `json:"disruption,omitempty"`      // see capacity.go
 	VerticalScaling *VerticalScalingOverride `json:"verticalScaling,omitempty"` // see capacity.go
+	SLO             *SLOOverride             `json:"slo,omitempty"`             // see slo.go
 }
 
 // QuantitiesOverride changes some of a Quantities.

@@ -14,6 +14,7 @@ import (
 	"github.com/idpgen/idpgen/internal/emit/gatekeeper"
 	"github.com/idpgen/idpgen/internal/emit/karpenter"
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
+	"github.com/idpgen/idpgen/internal/emit/monitors"
 	"github.com/idpgen/idpgen/internal/emit/terraform"
 	"github.com/idpgen/idpgen/internal/emit/vault"
 	"github.com/idpgen/idpgen/internal/load"
@@ -82,6 +83,7 @@ func Emitters() []Emitter {
 		karpenter.New(),
 		vault.New(),
 		gatekeeper.New(),
+		monitors.New(),
 		// argocd deploys the directories the emitters above render: last.
 		argocd.New(),
 	}

@@ -236,6 +236,10 @@ const (
 	DNSPodLabel    = "kube-dns"
 	// HTTPSPort is where the AWS APIs listen.
 	HTTPSPort = 443
+	// APMPort is the Datadog trace agent's host port on every node
+	// (the chart's datadog.apm.portEnabled): tracers send to
+	// DD_AGENT_HOST (the pod's node) on it.
+	APMPort = 8126
 )
 
 // privateRanges are the RFC 1918 networks. "Public addresses" (the AWS

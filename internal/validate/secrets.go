@@ -101,4 +101,7 @@ func vaultPaths(p *model.Platform, add func(errors.Error)) {
 	if dd := p.Addons.Datadog; dd.APIKey != nil {
 		check(p.Src, diag.Sel("addons", "datadog", "apiKey"), *dd.APIKey)
 	}
+	if dd := p.Addons.Datadog; dd.AppKey != nil {
+		check(p.Src, diag.Sel("addons", "datadog", "appKey"), *dd.AppKey)
+	}
 }

@@ -42,11 +42,13 @@ func Platform(p *model.Platform) error {
 			trafficChecks(p, svc, add)      // traffic.go
 			envSecrets(svc, add)            // secrets.go
 			backups(p, svc, intervals, add) // backup.go
+			slos(p, svc, add)               // slo.go
 		}
 	}
 	images(p, add)      // registry.go
 	rightSizing(p, add) // rightsizing.go
 	vaultPaths(p, add)  // secrets.go
+	sloAppKey(p, add)   // slo.go
 	if errs == nil {
 		return nil
 	}

@@ -49,3 +49,9 @@ func Mount(apiPath string) string {
 	mount, _, _ := strings.Cut(apiPath, "/")
 	return mount
 }
+
+// DatadogAppKeySecret is the ExternalSecret (and Secret, key "app-key")
+// holding the Datadog application key of addons.datadog.appKey: the
+// secrets emitter writes it, the Vault cross-check traces it back to that
+// field.
+const DatadogAppKeySecret = "datadog-app-key"

@@ -50,6 +50,10 @@ require (
 	// metrics-server: charts/metrics-server, chart 3.12.2 (in the v0.8.0
 	// tree, not in v0.7.2's, which has 3.12.1).
 	sigs.k8s.io/metrics-server v0.8.0
+	// Datadog Operator: config/crd/bases/v1/datadoghq.com_datadog{monitors,slos}.yaml,
+	// at the operator version the catalog's datadog chart 3.240.0 runs
+	// (its bundled datadog-operator chart 2.25.0, image tag 1.29.0).
+	github.com/DataDog/datadog-operator v1.29.0
 	// Gateway API: config/crd/standard/*.yaml, at the version the pinned
 	// Istio builds against (its go.mod); argocd.GatewayAPIVersion installs
 	// the same CRDs in the clusters.

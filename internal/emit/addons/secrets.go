@@ -157,13 +157,23 @@ func (e *Emitter) secrets(p *model.Platform, env *model.Environment, out *tree.T
 		es["metadata"].(obj)["annotations"] = early
 		gen, token := clusterAgentToken(v.labels(), dd.Namespace, early)
 		dir := AddonSecretsDir(env.Name, "datadog")
-		for name, o := range map[string]any{"serviceaccount.yaml": accounts[0], "clustersecretstore.yaml": stores[0], "externalsecret.yaml": es,
-			"password.yaml": gen, "clusteragent-token.yaml": token} {
+		files := map[string]any{"serviceaccount.yaml": accounts[0], "clustersecretstore.yaml": stores[0], "externalsecret.yaml": es,
+			"password.yaml": gen, "clusteragent-token.yaml": token}
+		resources := []string{"clustersecretstore.yaml", "externalsecret.yaml", "serviceaccount.yaml", "password.yaml", "clusteragent-token.yaml"}
+		if dd.AppKey != nil {
+			// The bundled Datadog Operator's application key, for the
+			// SLOs and monitors it manages (internal/emit/monitors).
+			app := externalSecret(v.labels(), DatadogAppKeySecret, dd.Namespace, DatadogAppKeySecret, map[string]model.VaultRef{"app-key": *dd.AppKey})
+			app["metadata"].(obj)["annotations"] = early
+			files["appkey-externalsecret.yaml"] = app
+			resources = append(resources, "appkey-externalsecret.yaml")
+		}
+		for name, o := range files {
 			if err := e.add(out, dir, name, o); err != nil {
 				return err
 			}
 		}
-		return e.add(out, dir, "kustomization.yaml", kustomization("clustersecretstore.yaml", "externalsecret.yaml", "serviceaccount.yaml", "password.yaml", "clusteragent-token.yaml"))
+		return e.add(out, dir, "kustomization.yaml", kustomization(resources...))
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/idpgen/idpgen/internal/awsnames"
 	"github.com/idpgen/idpgen/internal/model"
+	"github.com/idpgen/idpgen/internal/traffic"
+	"github.com/idpgen/idpgen/internal/vaultnames"
 )
 
 // M is a values map.
@@ -280,16 +282,25 @@ func (v valuesFor) istio(r Release) M {
 // builds from addons.datadog.apiKey; the chart reads it by name.
 const DatadogAPIKeySecret = "datadog-api-key"
 
+// DatadogAppKeySecret is the Secret (key "app-key") the secrets operator
+// builds from addons.datadog.appKey for the bundled Datadog Operator.
+const DatadogAppKeySecret = vaultnames.DatadogAppKeySecret
+
 func (v valuesFor) datadog() M {
 	env := v.env
-	return M{
+	dd := v.p.Addons.Datadog
+	vals := M{
 		"datadog": M{
 			"clusterName":          v.n.Cluster(),
 			"site":                 v.p.Addons.Datadog.Site,
 			"apiKeyExistingSecret": DatadogAPIKeySecret,
 			"tags":                 []string{"env:" + env.Name, "platform:" + v.p.Name},
 			"logs":                 M{"enabled": true, "containerCollectAll": true},
-			"apm":                  M{"socketEnabled": true, "portEnabled": false},
+			// Tracers reach the trace agent on their node's IP
+			// (DD_AGENT_HOST from status.hostIP, internal/emit/kustomize):
+			// the host port, not the socket, whose hostPath mount the
+			// restricted Pod Security Standard refuses in team namespaces.
+			"apm":                  M{"socketEnabled": false, "portEnabled": true, "port": traffic.APMPort},
 			"kubeStateMetricsCore": M{"enabled": true},
 		},
 		"clusterAgent": M{
@@ -300,6 +311,28 @@ func (v valuesFor) datadog() M {
 		},
 		"agents": M{"containers": M{"agent": M{"resources": tier(env, res("200m", "512Mi", "512Mi"), res("100m", "256Mi", "256Mi"))}}},
 	}
+	// The chart's bundled Datadog Operator (the datadog-operator chart as
+	// the dependency "operator", on by default since 3.x) manages the
+	// DatadogSLOs and DatadogMonitors of the services' slo
+	// (internal/emit/monitors) with the API and application keys from
+	// Vault. The parent chart hands it the keys only through a lookup of
+	// its endpoint ConfigMap, which a `helm template` (Argo CD) cannot
+	// do, so the Secrets and the site are named here.
+	if dd.AppKey != nil {
+		vals["datadog"].(M)["operator"] = M{"enabled": true}
+		vals["operator"] = M{
+			"apiKeyExistingSecret": DatadogAPIKeySecret,
+			"appKeyExistingSecret": DatadogAppKeySecret,
+			"site":                 dd.Site,
+			"clusterName":          v.n.Cluster(),
+			"datadogMonitor":       M{"enabled": true},
+			"datadogSLO":           M{"enabled": true},
+			// Deleting the chart must not delete every monitor with
+			// its CRD.
+			"datadogCRDs": M{"keepCrds": true, "crds": M{"datadogMonitors": true, "datadogSLOs": true}},
+		}
+	}
+	return vals
 }
 
 // VeleroAWSPlugin is the object store / snapshot plugin image: the

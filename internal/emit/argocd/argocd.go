@@ -87,6 +87,9 @@ var Components = []Component{
 	{Dir: "policy", Addon: model.AddonGatekeeper},
 	{Dir: "karpenter", Addon: model.AddonKarpenter, App: "karpenter-nodepools", SyncOptions: []string{"SkipDryRunOnMissingResource=true"}},
 	{Dir: "ingress", Addon: model.AddonIstio}, // gateways: kustomize/ingress.go
+	// SLOs and monitors (emit/monitors): their CRDs come with the Datadog
+	// chart's bundled operator, in the same sync on a new cluster.
+	{Dir: "monitors", Addon: model.AddonDatadog, App: "datadog-monitors", SyncOptions: []string{"SkipDryRunOnMissingResource=true"}},
 }
 
 type builder struct {

@@ -34,13 +34,16 @@ func datadogLabels(p *model.Platform, svc *model.Service, env *model.Environment
 
 // datadogPatch is an inline strategic-merge patch (no extra file): the
 // tracer's DD_ENV, DD_SERVICE and DD_VERSION from those labels through the
-// downward API, so they always agree with the tags, and an Autodiscovery
-// OpenMetrics check per port declared metrics: true.
+// downward API, so they always agree with the tags, DD_AGENT_HOST from the
+// pod's status.hostIP, and an Autodiscovery OpenMetrics check per port
+// declared metrics: true.
 //
-// DD_AGENT_HOST is not set: the agent values enable the APM socket only
-// (apm.socketEnabled, no host port), and mounting that hostPath socket is
-// refused by the restricted Pod Security Standard the team namespaces
-// enforce; see README.
+// DD_AGENT_HOST, not the APM socket: the agent's values
+// (internal/emit/addons) open the trace agent's host port
+// (apm.portEnabled, traffic.APMPort) and turn the socket off, because
+// mounting the socket's hostPath directory is refused by the restricted
+// Pod Security Standard the team namespaces enforce. The service's
+// NetworkPolicy allows that port (kustomize/traffic.go).
 func datadogPatch(p *model.Platform, svc *model.Service, env *model.Environment, kind string, pairs map[string]string) (*kusttypes.Patch, error) {
 	if !p.Addons.Datadog.In(env.Name) {
 		return nil, nil
@@ -52,6 +55,7 @@ func datadogPatch(p *model.Platform, svc *model.Service, env *model.Environment,
 	if _, ok := pairs[LabelDatadogVersion]; ok {
 		vars = append(vars, fromLabel("DD_VERSION", LabelDatadogVersion))
 	}
+	vars = append(vars, map[string]any{"name": "DD_AGENT_HOST", "valueFrom": map[string]any{"fieldRef": map[string]any{"fieldPath": "status.hostIP"}}})
 	template := map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": svc.Name, "env": vars}}}}
 	if checks := openMetricsChecks(svc); checks != "" {
 		template["metadata"] = map[string]any{"annotations": map[string]any{"ad.datadoghq.com/" + svc.Name + ".checks": checks}}

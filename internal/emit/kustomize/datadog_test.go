@@ -8,9 +8,11 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
+	"github.com/idpgen/idpgen/internal/traffic"
 )
 
 // Every workload built where Datadog runs carries the unified service tags
@@ -73,6 +75,9 @@ func TestDatadogUnifiedServiceTagging(t *testing.T) {
 						t.Errorf("%s: %s from %q (label set: %v)", where, name, got, labelled)
 					}
 				}
+				if got := vars["DD_AGENT_HOST"]; got != "status.hostIP" {
+					t.Errorf("%s: DD_AGENT_HOST from %q, want status.hostIP", where, got)
+				}
 				var ports []string
 				for _, port := range svc.Ports {
 					if port.Metrics {
@@ -109,5 +114,45 @@ func TestDatadogUnifiedServiceTagging(t *testing.T) {
 	}
 	if checkedOn == 0 || scraped == 0 {
 		t.Fatalf("checked %d workloads with Datadog (%d scraped), %d without: the example proves nothing", checkedOn, scraped, checkedOff)
+	}
+}
+
+// Where Datadog runs, every service's NetworkPolicy lets its tracer reach
+// the trace agent's host port (DD_AGENT_HOST is the node's IP, inside the
+// VPC); where it does not, the port stays closed.
+func TestDatadogAPMEgress(t *testing.T) {
+	p, out := renderExample(t)
+	checked := map[bool]int{}
+	for _, env := range p.EnvironmentList {
+		on := p.Addons.Datadog.In(env.Name)
+		for _, svc := range p.ServiceList {
+			if !svc.Enabled(env.Name) {
+				continue
+			}
+			for _, obj := range build(t, out, kustomize.OverlayDir(env.Name, svc.Name)) {
+				np, ok := decodeStrict(t, obj).(*networkingv1.NetworkPolicy)
+				if !ok {
+					continue
+				}
+				found := false
+				for _, r := range np.Spec.Egress {
+					for _, port := range r.Ports {
+						if port.Port != nil && port.Port.IntValue() == traffic.APMPort {
+							if len(r.To) != 1 || r.To[0].IPBlock == nil || r.To[0].IPBlock.CIDR != env.Network.VPCCIDR {
+								t.Errorf("%s/%s: APM egress to %+v, want the VPC %s", env.Name, svc.Name, r.To, env.Network.VPCCIDR)
+							}
+							found = true
+						}
+					}
+				}
+				if found != on {
+					t.Errorf("%s/%s: APM egress %v with Datadog %v", env.Name, svc.Name, found, on)
+				}
+				checked[on]++
+			}
+		}
+	}
+	if checked[true] == 0 {
+		t.Fatalf("no NetworkPolicy checked where Datadog runs: %v", checked)
 	}
 }

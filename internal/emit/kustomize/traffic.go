@@ -176,6 +176,17 @@ func networkPolicy(p *model.Platform, g *traffic.Graph, n *traffic.Node) *networ
 		}
 		*out = append(*out, networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{servicePeer(d.Service)}, Ports: withHBONE(g, declaredPorts(d.Service))})
 	}
+	if g.Monitoring != "" {
+		// Traces go to the Datadog agent on the pod's own node
+		// (DD_AGENT_HOST = status.hostIP, the agent's host port). A
+		// NetworkPolicy cannot name "this pod's node", so the port is
+		// open towards the VPC, where every node's address is; a pod on
+		// that port still needs its own policy to admit the traffic, and
+		// no team pod's does.
+		*out = append(*out, networkingv1.NetworkPolicyEgressRule{
+			To:    []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: env.Network.VPCCIDR}}},
+			Ports: []networkingv1.NetworkPolicyPort{netpolPort(tcp, traffic.APMPort)}})
+	}
 	public := networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: traffic.PublicExcept(env)}}
 	if n.AWS {
 		*out = append(*out, networkingv1.NetworkPolicyEgressRule{

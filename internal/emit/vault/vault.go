@@ -45,7 +45,7 @@ var Files = []string{"main", "auth", "policies", "mounts"}
 // Stores returns, for env, each secret store's namespace and the Vault
 // paths its ExternalSecrets read, sorted: the same namespaces the secrets
 // emitter writes stores for (services with secrets, the Datadog add-on's
-// API key).
+// API and application keys).
 func Stores(p *model.Platform, env *model.Environment) map[string][]string {
 	stores := map[string][]string{}
 	if !p.Addons.SecretsOperator.In(env.Name) {
@@ -61,6 +61,9 @@ func Stores(p *model.Platform, env *model.Environment) map[string][]string {
 	}
 	if dd := p.Addons.Datadog; dd.In(env.Name) && dd.APIKey != nil {
 		stores[dd.Namespace] = append(stores[dd.Namespace], dd.APIKey.Path)
+		if dd.AppKey != nil {
+			stores[dd.Namespace] = append(stores[dd.Namespace], dd.AppKey.Path)
+		}
 	}
 	for ns, paths := range stores {
 		slices.Sort(paths)

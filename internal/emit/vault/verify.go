@@ -168,6 +168,9 @@ func source(p *model.Platform, o object) (cue.Value, cue.Path) {
 		}
 	}
 	if o.obj.Metadata.Namespace == p.Addons.Datadog.Namespace {
+		if o.obj.Metadata.Name == vaultnames.DatadogAppKeySecret {
+			return p.Src, diag.Sel("addons", "datadog", "appKey")
+		}
 		return p.Src, diag.Sel("addons", "datadog", "apiKey")
 	}
 	return p.Src, cue.Path{}
