@@ -16,6 +16,7 @@ import (
 	"github.com/idpgen/idpgen/internal/emit/kustomize"
 	"github.com/idpgen/idpgen/internal/emit/terraform"
 	"github.com/idpgen/idpgen/internal/emit/vault"
+	"github.com/idpgen/idpgen/internal/emit/workflows"
 	"github.com/idpgen/idpgen/internal/load"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/tree"
@@ -82,6 +83,7 @@ func Emitters() []Emitter {
 		karpenter.New(),
 		vault.New(),
 		gatekeeper.New(),
+		workflows.New(), // .github/workflows/, the second root
 		// argocd deploys the directories the emitters above render: last.
 		argocd.New(),
 	}

@@ -97,9 +97,12 @@ type statement struct {
 	Resources []string
 	// Refs are resources known only once applied (a key's ARN), as
 	// references; they follow Resources.
-	Refs       []expr
-	Principals []principal
-	Conditions []condition
+	Refs []expr
+	// NotResources applies the statement to every resource but these
+	// (a Deny with exceptions).
+	NotResources []string
+	Principals   []principal
+	Conditions   []condition
 }
 
 type principal struct {
@@ -135,6 +138,9 @@ func (m *module) policy(file, name string, stmts ...statement) expr {
 				res = append(res, r)
 			}
 			st["resources"] = res
+		}
+		if len(s.NotResources) > 0 {
+			st["not_resources"] = s.NotResources
 		}
 		if len(s.Principals) > 0 {
 			var ps []obj
