@@ -25,21 +25,22 @@ func (b *builder) ciRoles() {
 	}
 	const f = "iam"
 	n := b.n
-	provider := expr(n.GitHubOIDCProviderARN())
+	federated := principal{Type: "Federated", Identifiers: []string{n.GitHubOIDCProviderARN()}}
 	if awsnames.OwnsGitHubOIDCProvider(b.p, b.env) {
 		addr := b.resource(f, "aws_iam_openid_connect_provider", "github", obj{
 			"url":            "https://" + awsnames.GitHubOIDCHost,
 			"client_id_list": []string{awsnames.GitHubOIDCAudience},
 			"//":             "One per account: declared by the account's first environment in promotion order; the others trust it by its ARN.",
 		})
-		provider = ref(addr, "arn") // the roles' trust waits for it
+		// The roles' trust refers to it, so Terraform creates it first.
+		federated = principal{Type: "Federated", Refs: []expr{ref(addr, "arn")}}
 	}
 	planSubs, applySubs := awsnames.GitHubSubjects(gh, b.env)
 	trust := func(id string, subs []string) expr {
 		return b.policy(f, id+"_trust", statement{
 			Sid:        "GitHubActions",
 			Actions:    []string{"sts:AssumeRoleWithWebIdentity"},
-			Principals: []principal{{Type: "Federated", Identifiers: []string{string(provider)}}},
+			Principals: []principal{federated},
 			Conditions: []condition{
 				equals(awsnames.GitHubOIDCHost+":aud", awsnames.GitHubOIDCAudience),
 				equals(awsnames.GitHubOIDCHost+":sub", subs...),

@@ -108,6 +108,9 @@ type statement struct {
 type principal struct {
 	Type        string // "AWS", "Service", "Federated"
 	Identifiers []string
+	// Refs are identifiers known only once applied (an identity
+	// provider's ARN); they follow Identifiers.
+	Refs []expr
 }
 
 type condition struct {
@@ -145,7 +148,14 @@ func (m *module) policy(file, name string, stmts ...statement) expr {
 		if len(s.Principals) > 0 {
 			var ps []obj
 			for _, p := range s.Principals {
-				ps = append(ps, obj{"type": p.Type, "identifiers": p.Identifiers})
+				ids := make([]any, 0, len(p.Identifiers)+len(p.Refs))
+				for _, id := range p.Identifiers {
+					ids = append(ids, id)
+				}
+				for _, r := range p.Refs {
+					ids = append(ids, r)
+				}
+				ps = append(ps, obj{"type": p.Type, "identifiers": ids})
 			}
 			st["principals"] = ps
 		}

@@ -96,7 +96,7 @@ jobs:
             echo '[[ .Marker ]]'
             echo '## idpgen'
             echo
-            echo "Head \` + "`" + `${HEAD_SHA:0:12}\` + "`" + ` against the base \` + "`" + `${BASE_SHA:0:12}\` + "`" + `."
+            echo "Head \`+"`"+`${HEAD_SHA:0:12}\`+"`"+` against the base \`+"`"+`${BASE_SHA:0:12}\`+"`"+`."
             echo
             echo '### Rendered tree: what changes'
             echo
