@@ -90,7 +90,9 @@ jobs:
           BASE_SHA: ${{ github.event.pull_request.base.sha }}
           HEAD_SHA: ${{ github.event.pull_request.head.sha }}
         run: |
+          set -o pipefail
           base="$RUNNER_TEMP/base"
+          log="$RUNNER_TEMP/idpgen-comment.log"
           git worktree add --detach "$base" "$BASE_SHA"
           {
             echo '[[ .Marker ]]'
@@ -100,21 +102,20 @@ jobs:
             echo
             echo '### Rendered tree: what changes'
             echo
-            echo '~~~'
-            idpgen diff --platform [[ q .Platform ]] --out "$base/"[[ q .Out ]] 2>&1 || echo "idpgen diff failed: see the check job"
-            echo '~~~'
+            echo '[[ fence ]]'
+            # Paths relative to the repository, as in the pull request.
+            idpgen diff --platform [[ q .Platform ]] --out "$base/"[[ q .Out ]] 2>>"$log" | sed "s#$base/##g" || echo "idpgen diff failed: see the check job"
+            echo '[[ fence ]]'
             echo
-            echo '### Monthly cost'
-            echo
-            idpgen cost --platform [[ q .Platform ]] --base "$BASE_SHA" 2>&1 || echo "idpgen cost failed: see the check job"
+            idpgen cost --platform [[ q .Platform ]] --base "$BASE_SHA" 2>>"$log" || echo "idpgen cost failed: see the check job"
             echo
             echo '### Traffic ([[ .GraphEnv ]])'
             echo
             echo '<details><summary>graph</summary>'
             echo
-            echo '~~~mermaid'
-            idpgen graph --platform [[ q .Platform ]] --env [[ .GraphEnv ]] 2>&1 || echo "idpgen graph failed: see the check job"
-            echo '~~~'
+            echo '[[ fence ]]mermaid'
+            idpgen graph --platform [[ q .Platform ]] --env [[ .GraphEnv ]] 2>>"$log" || echo "idpgen graph failed: see the check job"
+            echo '[[ fence ]]'
             echo
             echo '</details>'
           } > "$RUNNER_TEMP/idpgen-comment.md"
@@ -126,7 +127,7 @@ jobs:
             const marker = '[[ .Marker ]]';
             let body = fs.readFileSync(process.env.RUNNER_TEMP + '/idpgen-comment.md', 'utf8');
             if (body.length > 65000) {
-              body = body.slice(0, 64000) + '\n~~~\n\n(truncated: run idpgen diff locally for the rest)\n';
+              body = body.slice(0, 64000) + '\n\n(truncated: run idpgen diff locally for the rest)\n';
             }
             const {owner, repo} = context.repo;
             const issue_number = context.issue.number;

@@ -127,5 +127,6 @@ func parse(name, text string) *template.Template {
 	return template.Must(template.New(name).Delims("[[", "]]").Funcs(template.FuncMap{
 		"q":     q,
 		"lower": strings.ToLower,
+		"fence": func() string { return "```" },
 	}).Parse(text))
 }
