@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -175,9 +176,33 @@ policy), validates it, and renders everything Argo CD deploys into generated/.
 	return root
 }
 
+// plans are the writes a render makes: generated/ (the output directory),
+// then the other roots of the tree (tree.GitHubWorkflows), each its own
+// transaction with its own manifest.
+type plans struct {
+	main  *writer.Plan
+	roots []rootPlan
+}
+
+// rootPlan is the plan of one other root.
+type rootPlan struct {
+	dir  string // as shown to the user: the --out flag's spelling with repo.path replaced
+	plan *writer.Plan
+}
+
+func (ps *plans) inSync() bool {
+	for _, r := range ps.roots {
+		if !r.plan.InSync() {
+			return false
+		}
+	}
+	return ps.main.InSync()
+}
+
 // renderTree loads, validates, renders and verifies the platform (see
-// checked), and plans the write against the output directory.
-func renderTree(g *globalOptions, stderr io.Writer) (*writer.Plan, error) {
+// checked), and plans the write against the output directory and the
+// tree's other roots.
+func renderTree(g *globalOptions, stderr io.Writer) (*plans, error) {
 	out, err := checkOut(g.out, g.platform)
 	if err != nil {
 		return nil, err
@@ -185,18 +210,66 @@ func renderTree(g *globalOptions, stderr io.Writer) (*writer.Plan, error) {
 	// The disk is read while the CUE is evaluated (it only reads; what is
 	// read is thrown away if the platform turns out invalid).
 	planFor := writer.ReadAhead(g.out)
-	var plan *writer.Plan
+	ps := &plans{}
 	_, _, err = checked(g, stderr, io.Discard, func(p *model.Platform, t *tree.Tree) error {
 		if err := out.checkRepoPath(p.Repo.Path, stderr); err != nil {
 			return err
 		}
 		var err error
-		if plan, err = planFor(t); err != nil {
+		if ps.main, err = planFor(t); err != nil {
 			return &exitError{ExitFailure, err}
+		}
+		for _, name := range otherRoots(t) {
+			dir, ok := rootDir(g.out, p.Repo.Path, name)
+			if !ok {
+				if t.Root(name).Len() > 0 {
+					fmt.Fprintf(stderr, "note: --out %q does not end with repo.path %q: a scratch render, without %s/ (it belongs at the repository root, beside %s/)\n", g.out, p.Repo.Path, name, p.Repo.Path)
+				}
+				continue
+			}
+			if t.Root(name).Len() == 0 {
+				if _, err := os.Lstat(filepath.Join(dir, writer.ManifestName)); err != nil {
+					continue // never rendered there: nothing to prune
+				}
+			}
+			plan, err := writer.ReadAheadShared(dir)(t.Root(name))
+			if err != nil {
+				return &exitError{ExitFailure, err}
+			}
+			ps.roots = append(ps.roots, rootPlan{dir: dir, plan: plan})
 		}
 		return nil
 	})
-	return plan, err
+	return ps, err
+}
+
+// otherRoots are the roots besides the output directory a render owns:
+// those of the tree, and those a previous render may have written (to prune
+// them when the platform no longer renders any file there).
+func otherRoots(t *tree.Tree) []string {
+	roots := t.Roots()
+	if !slices.Contains(roots, tree.GitHubWorkflows) {
+		roots = append(roots, tree.GitHubWorkflows)
+	}
+	return roots
+}
+
+// rootDir places another root of the tree (a path relative to the
+// repository root) relative to the output directory: the repository root
+// is the output directory with repo.path taken off its end, so --out
+// generated puts .github/workflows at ./.github/workflows and a scratch
+// render --out /tmp/x/generated at /tmp/x/.github/workflows, never in the
+// real repository. An output directory whose path does not end with
+// repo.path has no repository root: ok is false.
+func rootDir(out, repoPath, name string) (dir string, ok bool) {
+	o, rp := filepath.Clean(out), filepath.Clean(filepath.FromSlash(repoPath))
+	switch {
+	case o == rp:
+		return filepath.FromSlash(name), true
+	case strings.HasSuffix(o, string(filepath.Separator)+rp):
+		return filepath.Join(strings.TrimSuffix(o, rp), filepath.FromSlash(name)), true
+	}
+	return "", false
 }
 
 // checked loads, validates, renders and verifies the platform: one set of

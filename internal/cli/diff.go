@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -28,12 +29,17 @@ a unified diff of every changed file follows. Nothing is written.
 ` + exitCodesHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			plan, err := renderTree(g, stderr)
+			ps, err := renderTree(g, stderr)
 			if err != nil {
 				return err
 			}
-			printDiff(stdout, plan, g.out, unified)
-			if exitCode && !plan.InSync() {
+			printDiff(stdout, ps.main, g.out, unified)
+			for _, r := range ps.roots {
+				if !r.plan.InSync() {
+					printDiff(stdout, r.plan, filepath.ToSlash(r.dir), unified)
+				}
+			}
+			if exitCode && !ps.inSync() {
 				return &exitError{ExitDrift, nil}
 			}
 			return nil

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,32 +35,22 @@ missing, stale, hand-edited or extra file.
 			// change to them is drift. Evaluating them again would only
 			// cost time (see the README's Policy section).
 			g.skipPolicies = check
-			plan, err := renderTree(g, stderr)
+			ps, err := renderTree(g, stderr)
 			if err != nil {
 				return err
 			}
 			if check {
-				return runCheck(plan, g, stderr)
+				return runCheck(ps, g, stderr)
 			}
-			if err := plan.Apply(); err != nil {
-				var conflict *writer.ConflictError
-				var busy *writer.BusyError
-				var journal *writer.JournalError
-				if errors.As(err, &conflict) || errors.As(err, &busy) || errors.As(err, &journal) {
-					return &exitError{ExitFailure, err} // they name the directory
-				}
-				return &exitError{ExitFailure, fmt.Errorf("writing %s: %w", g.out, err)}
+			// generated/ first: the workflows deploy it.
+			if err := apply(stdout, ps.main, g.out); err != nil {
+				return err
 			}
-			written, deleted := 0, 0
-			for _, c := range plan.Changes {
-				switch {
-				case c.New != nil:
-					written++
-				case c.State == writer.Extra:
-					deleted++
+			for _, r := range ps.roots {
+				if err := apply(stdout, r.plan, r.dir); err != nil {
+					return err
 				}
 			}
-			fmt.Fprintf(stdout, "rendered %s: %d written, %d deleted\n", g.out, written, deleted)
 			return nil
 		},
 	}
@@ -66,19 +58,59 @@ missing, stale, hand-edited or extra file.
 	return cmd
 }
 
-func runCheck(plan *writer.Plan, g *globalOptions, stderr io.Writer) error {
-	if plan.InSync() {
+// apply writes one root and reports it.
+func apply(stdout io.Writer, plan *writer.Plan, dir string) error {
+	if err := plan.Apply(); err != nil {
+		var conflict *writer.ConflictError
+		var busy *writer.BusyError
+		var journal *writer.JournalError
+		if errors.As(err, &conflict) || errors.As(err, &busy) || errors.As(err, &journal) {
+			return &exitError{ExitFailure, err} // they name the directory
+		}
+		return &exitError{ExitFailure, fmt.Errorf("writing %s: %w", dir, err)}
+	}
+	written, deleted := 0, 0
+	for _, c := range plan.Changes {
+		switch {
+		case c.New != nil:
+			written++
+		case c.State == writer.Extra:
+			deleted++
+		}
+	}
+	fmt.Fprintf(stdout, "rendered %s: %d written, %d deleted\n", dir, written, deleted)
+	return nil
+}
+
+func runCheck(ps *plans, g *globalOptions, stderr io.Writer) error {
+	if ps.inSync() {
 		return nil
 	}
+	n := listDrift(stderr, ps.main, g.out)
+	var dirs []string
+	if !ps.main.InSync() {
+		dirs = append(dirs, g.out)
+	}
+	for _, r := range ps.roots {
+		if !r.plan.InSync() {
+			n += listDrift(stderr, r.plan, r.dir)
+			dirs = append(dirs, filepath.ToSlash(r.dir))
+		}
+	}
+	return &exitError{ExitDrift, fmt.Errorf("%s out of sync with %s (%d files); run idpgen render and commit the result", strings.Join(dirs, " and ")+map[bool]string{true: " is", false: " are"}[len(dirs) == 1], g.platform, n)}
+}
+
+// listDrift prints every file of one root that differs, and counts them.
+func listDrift(stderr io.Writer, plan *writer.Plan, dir string) int {
 	if plan.Pending() {
-		fmt.Fprintf(stderr, "%s: an interrupted render left %s; run idpgen render to finish it\n", g.out, writer.JournalName)
+		fmt.Fprintf(stderr, "%s: an interrupted render left %s; run idpgen render to finish it\n", dir, writer.JournalName)
 	}
 	for _, c := range plan.Changes {
 		why := ""
 		if c.Why != "" {
 			why = " (" + c.Why + ")"
 		}
-		fmt.Fprintf(stderr, "%s: %s/%s%s\n", c.State, g.out, c.Path, why)
+		fmt.Fprintf(stderr, "%s: %s/%s%s\n", c.State, filepath.ToSlash(dir), c.Path, why)
 	}
-	return &exitError{ExitDrift, fmt.Errorf("%s is out of sync with %s (%d files); run idpgen render and commit the result", g.out, g.platform, len(plan.Changes))}
+	return len(plan.Changes)
 }

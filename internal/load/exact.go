@@ -51,7 +51,7 @@ func unknownFields(v cue.Value, skip map[string]bool) errors.Error {
 	return errs
 }
 
-var closedByCUE = map[string]bool{"repo": true, "aws": true, "teams": true, "addons": true, "policy": true, "environments": true, "services": true}
+var closedByCUE = map[string]bool{"repo": true, "aws": true, "teams": true, "addons": true, "policy": true, "environments": true, "services": true, "delivery": true}
 
 func walkFields(v cue.Value, t reflect.Type, path []string, skip map[string]bool, errs *errors.Error) {
 	for t.Kind() == reflect.Pointer {

@@ -80,6 +80,7 @@ func Platform(dir string) (*model.Platform, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.Dir = moduleRelative(inst)
 	return p, readPolicies(p, abs)
 }
 
@@ -193,4 +194,17 @@ func setSources(p *model.Platform, v cue.Value) {
 	for kind, c := range p.Policy.Custom {
 		c.Src = v.LookupPath(cue.MakePath(cue.Str("policy"), cue.Str("custom"), cue.Str(kind)))
 	}
+}
+
+// moduleRelative is the package's directory relative to its CUE module's
+// root, slash-separated.
+func moduleRelative(inst *build.Instance) string {
+	if inst.Root == "" {
+		return "."
+	}
+	rel, err := filepath.Rel(inst.Root, inst.Dir)
+	if err != nil {
+		return "."
+	}
+	return filepath.ToSlash(rel)
 }

@@ -23,9 +23,14 @@ type Platform struct {
 	Policy       Policy                  `json:"policy"`
 	Environments map[string]*Environment `json:"environments"`
 	Services     map[string]*Service     `json:"services"`
-	Catalog      Catalog                 `json:"catalog"` // see addons.go
+	Catalog      Catalog                 `json:"catalog"`  // see addons.go
+	Delivery     Delivery                `json:"delivery"` // see delivery.go
 
 	Src cue.Value `json:"-"`
+	// Dir is the platform package's directory relative to the CUE module
+	// root (slash-separated; "." when they are one): the generated
+	// workflows, which run at the repository root, pass it as --platform.
+	Dir string `json:"-"`
 
 	// The ordered views below are filled by Index so that every emitter
 	// iterates in the same, stable order.

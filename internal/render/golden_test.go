@@ -27,14 +27,29 @@ func TestExamplePlatformGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The second root: the example's workflows, committed in the
+	// repository's .github/workflows/ (hand-written workflows there are
+	// the repository's own).
+	workflows, err := writer.ReadAheadShared(filepath.Join(root, filepath.FromSlash(tree.GitHubWorkflows)))(tr.Root(tree.GitHubWorkflows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Root(tree.GitHubWorkflows).Len() == 0 {
+		t.Error("the example renders no workflows")
+	}
 	if golden.Updating() {
-		if err := plan.Apply(); err != nil {
-			t.Fatal(err)
+		for _, p := range []*writer.Plan{plan, workflows} {
+			if err := p.Apply(); err != nil {
+				t.Fatal(err)
+			}
 		}
 		return
 	}
 	for _, c := range plan.Changes {
 		t.Errorf("%s: generated/%s", c.State, c.Path)
+	}
+	for _, c := range workflows.Changes {
+		t.Errorf("%s: %s/%s", c.State, tree.GitHubWorkflows, c.Path)
 	}
 
 	// Properties of the example the golden files must keep.

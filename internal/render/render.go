@@ -17,6 +17,7 @@ import (
 	"github.com/idpgen/idpgen/internal/emit/monitors"
 	"github.com/idpgen/idpgen/internal/emit/terraform"
 	"github.com/idpgen/idpgen/internal/emit/vault"
+	"github.com/idpgen/idpgen/internal/emit/workflows"
 	"github.com/idpgen/idpgen/internal/load"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/tree"
@@ -84,6 +85,7 @@ func Emitters() []Emitter {
 		vault.New(),
 		gatekeeper.New(),
 		monitors.New(),
+		workflows.New(), // .github/workflows/, the second root
 		// argocd deploys the directories the emitters above render: last.
 		argocd.New(),
 	}

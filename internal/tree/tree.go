@@ -38,10 +38,50 @@ type Tree struct {
 	// sorted caches Files until the next Add: the checks list the files
 	// of a tree of thousands many times.
 	sorted []File
+	// roots are the trees of the other directories the writer owns,
+	// by their path relative to the repository root (see Root).
+	roots map[string]*Tree
 }
 
 // New returns an empty tree.
 func New() *Tree { return &Tree{files: map[string]File{}} }
+
+// GitHubWorkflows is the second root idpgen renders into: the platform
+// repository's .github/workflows/ (delivery.github), beside generated/.
+const GitHubWorkflows = ".github/workflows"
+
+// Root returns the tree of another root directory the writer owns, named
+// by its path relative to the repository root (GitHubWorkflows), creating
+// it empty on first use. Its files' paths are relative to that directory.
+// Files() and Len() of t never include them: each root is planned and
+// written on its own.
+func (t *Tree) Root(name string) *Tree {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.roots == nil {
+		t.roots = map[string]*Tree{}
+	}
+	r, ok := t.roots[name]
+	if !ok {
+		r = New()
+		t.roots[name] = r
+	}
+	return r
+}
+
+// Roots lists the names of the other roots that hold files, sorted.
+func (t *Tree) Roots() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for name, r := range t.roots {
+		if r.Len() > 0 {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 // segment is what a path element may look like: the validated names of the
 // model, file names, and dot-files such as .gitattributes.

@@ -32,6 +32,7 @@ func Platform(p *model.Platform) error {
 	karpenter(p, add)  // karpenter.go
 	serviceAWS(p, add) // serviceaws.go
 	ingress(p, add)    // ingress.go
+	delivery(p, add)   // delivery.go
 	services := &lazySuggester{names: slices.Collect(maps.Keys(p.Services))}
 	intervals := map[string]cronGap{} // backup.go
 	for _, svc := range p.ServiceList {

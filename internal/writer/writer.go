@@ -126,6 +126,18 @@ func NewPlan(root string, t *tree.Tree) (*Plan, error) {
 // early is as safe as planning before Apply: Apply replans if the manifest
 // changed or a journal appeared in between.
 func ReadAhead(root string) func(*tree.Tree) (*Plan, error) {
+	return readAhead(root, false)
+}
+
+// ReadAheadShared is ReadAhead for a directory idpgen shares with files of
+// its users (the repository's .github/workflows/): the same manifest,
+// marker, prune and check rules, except that a file no manifest lists and
+// no rendered file needs is theirs, neither touched nor reported.
+func ReadAheadShared(root string) func(*tree.Tree) (*Plan, error) {
+	return readAhead(root, true)
+}
+
+func readAhead(root string, shared bool) func(*tree.Tree) (*Plan, error) {
 	var d *onDiskState
 	var err error
 	done := make(chan struct{})
@@ -133,6 +145,9 @@ func ReadAhead(root string) func(*tree.Tree) (*Plan, error) {
 		defer close(done)
 		if err = busy(root); err == nil {
 			d, err = readDisk(root)
+		}
+		if d != nil {
+			d.shared = shared
 		}
 	}()
 	return func(t *tree.Tree) (*Plan, error) {
@@ -165,6 +180,8 @@ type onDiskState struct {
 	// Other files are read when the plan needs them, and foreign files it
 	// does not need are never read.
 	listed map[string][]byte
+	// shared: files nobody claims are the users' (ReadAheadShared).
+	shared bool
 }
 
 func readDisk(root string) (*onDiskState, error) {
@@ -286,6 +303,8 @@ func (d *onDiskState) plan(t *tree.Tree) (*Plan, error) {
 		switch {
 		case inWay[p] != "":
 			c.Why, c.Blocks = kindOf(e.mode)+" in the way of "+inWay[p], true
+		case d.shared && !listed:
+			continue // a user's file beside idpgen's: theirs
 		case !e.regular():
 			c.Why = kindOf(e.mode)
 			if listed {

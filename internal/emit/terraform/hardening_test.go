@@ -293,7 +293,7 @@ var dataStores = map[string]func(body map[string]any, d decoded, name string) bo
 
 // noData are the resource types that hold no data of their own (network,
 // identity, configuration of another resource, the keys themselves).
-var noData = regexp.MustCompile(`^aws_(vpc|default_security_group|subnet|internet_gateway|route_table|route|route_table_association|eip|nat_gateway|vpc_endpoint|security_group|vpc_security_group_(ingress|egress)_rule|flow_log|iam_role|iam_role_policy|iam_role_policy_attachment|eks_(addon|node_group|access_entry|access_policy_association|pod_identity_association)|launch_template|kms_key|kms_alias|cloudwatch_event_rule|cloudwatch_event_target|sqs_queue_policy|s3_bucket_.+|ecr_(lifecycle_policy|repository_policy|registry_scanning_configuration))$`)
+var noData = regexp.MustCompile(`^aws_(vpc|default_security_group|subnet|internet_gateway|route_table|route|route_table_association|eip|nat_gateway|vpc_endpoint|security_group|vpc_security_group_(ingress|egress)_rule|flow_log|iam_role|iam_role_policy|iam_openid_connect_provider|iam_role_policy_attachment|eks_(addon|node_group|access_entry|access_policy_association|pod_identity_association)|launch_template|kms_key|kms_alias|cloudwatch_event_rule|cloudwatch_event_target|sqs_queue_policy|s3_bucket_.+|ecr_(lifecycle_policy|repository_policy|registry_scanning_configuration))$`)
 
 // TestEncryptionAtRest: every resource type the platform renders either
 // holds no data or is encrypted with a customer managed key; the one

@@ -97,14 +97,20 @@ type statement struct {
 	Resources []string
 	// Refs are resources known only once applied (a key's ARN), as
 	// references; they follow Resources.
-	Refs       []expr
-	Principals []principal
-	Conditions []condition
+	Refs []expr
+	// NotResources applies the statement to every resource but these
+	// (a Deny with exceptions).
+	NotResources []string
+	Principals   []principal
+	Conditions   []condition
 }
 
 type principal struct {
 	Type        string // "AWS", "Service", "Federated"
 	Identifiers []string
+	// Refs are identifiers known only once applied (an identity
+	// provider's ARN); they follow Identifiers.
+	Refs []expr
 }
 
 type condition struct {
@@ -136,10 +142,20 @@ func (m *module) policy(file, name string, stmts ...statement) expr {
 			}
 			st["resources"] = res
 		}
+		if len(s.NotResources) > 0 {
+			st["not_resources"] = s.NotResources
+		}
 		if len(s.Principals) > 0 {
 			var ps []obj
 			for _, p := range s.Principals {
-				ps = append(ps, obj{"type": p.Type, "identifiers": p.Identifiers})
+				ids := make([]any, 0, len(p.Identifiers)+len(p.Refs))
+				for _, id := range p.Identifiers {
+					ids = append(ids, id)
+				}
+				for _, r := range p.Refs {
+					ids = append(ids, r)
+				}
+				ps = append(ps, obj{"type": p.Type, "identifiers": ids})
 			}
 			st["principals"] = ps
 		}

@@ -97,6 +97,7 @@ func Module(p *model.Platform, env *model.Environment) (map[string]map[string]an
 	b.network()
 	b.eks()
 	b.iam()
+	b.ciRoles() // ci.go
 	b.storage()
 	b.backupRegions() // backupregions.go
 	b.serviceData()
