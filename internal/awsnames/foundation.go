@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/idpgen/idpgen/internal/model"
+	"github.com/idpgen/idpgen/internal/vaultnames"
 )
 
 // Names of the environment's AWS foundation (the Terraform root module in
@@ -118,6 +119,14 @@ const (
 	VaultServiceAccount     = "vault"
 )
 
+// VaultSnapshotsID is the Terraform name of the Vault snapshot CronJob's
+// identity.
+const VaultSnapshotsID = "vault_snapshots"
+
+// VaultSnapshotsRole is the IAM role of the Vault snapshot CronJob: it may
+// only write objects below vaultnames.SnapshotPrefix in the backup bucket.
+func (n Names) VaultSnapshotsRole() string { return n.AddonRole(vaultnames.Snapshots) }
+
 // or returns ns, or def when the model leaves it empty (hand-built models
 // in tests).
 func or(ns, def string) string {
@@ -146,6 +155,9 @@ func (n Names) PodIdentities(p *model.Platform) []PodIdentity {
 	}
 	if p.Addons.Vault.In(env) {
 		out = append(out, PodIdentity{ID: "vault", Namespace: or(p.Addons.Vault.Namespace, "vault"), ServiceAccount: VaultServiceAccount, Role: n.AddonRole("vault")})
+	}
+	if _, ok := p.VaultSnapshotsIn(n.env); ok {
+		out = append(out, PodIdentity{ID: VaultSnapshotsID, Namespace: or(p.Addons.Vault.Namespace, "vault"), ServiceAccount: vaultnames.Snapshots, Role: n.VaultSnapshotsRole()})
 	}
 	for _, svc := range p.ServiceList {
 		if !svc.Enabled(env) || !svc.AWS.Any() {

@@ -181,7 +181,8 @@ type Addons struct {
 	ArgoCD Addon `json:"argocd"`
 	Vault  struct {
 		Addon
-		TLSSecret string `json:"tlsSecret"`
+		TLSSecret string         `json:"tlsSecret"`
+		Snapshots VaultSnapshots `json:"snapshots"`
 	} `json:"vault"`
 	Karpenter                 Addon `json:"karpenter"`
 	Gatekeeper                Addon `json:"gatekeeper"`

@@ -64,7 +64,7 @@ type Exclusion struct {
 // namespace is also exempt in its chart.
 var addonReasons = map[string]string{
 	model.AddonArgoCD:                    "Argo CD's chart: upstream images (quay.io), no team label",
-	model.AddonVault:                     "Vault's chart: upstream image, no team label, IPC_LOCK capability",
+	model.AddonVault:                     "Vault's chart: upstream image, no team label, IPC_LOCK capability; its snapshot CronJob: upstream vault and aws-cli images, no team label",
 	model.AddonKarpenter:                 "Karpenter's chart: public.ecr.aws images, no team label",
 	model.AddonGatekeeper:                "Gatekeeper itself (its chart also exempts it): a broken policy must not lock out the controller",
 	model.AddonIstio:                     "istiod and the CNI/proxy init need NET_ADMIN/NET_RAW and upstream images",

@@ -33,6 +33,12 @@ func TestAddonErrors(t *testing.T) {
 			`namespace "web" is owned by team "web"`},
 		{"datadog", "platform.cue:19:9", "addons.datadog.apiKey",
 			"datadog is enabled but apiKey is not set"},
+		{"vaultsnapshots", "platform.cue:20:67", "addons.vault.snapshots.overrides.dev.retentionDays",
+			`Vault snapshots are kept 2 days but schedule "0 3 * * 1" runs up to 168h apart in environment "dev": some of that time no snapshot would exist; keep them at least 7 days`},
+		{"vaultsnapshotsenv", "platform.cue:20:38", "addons.vault.snapshots.overrides.prod",
+			`unknown environment "prod"; expected one of: dev`},
+		{"vaultsnapshotscron", "platform.cue:20:27", "addons.vault.snapshots.schedule",
+			`Vault snapshot schedule "61 * * * *": field 1 ("61")`},
 	} {
 		t.Run(tc.dir, func(t *testing.T) {
 			dir := filepath.Join("testdata", "addons", tc.dir)

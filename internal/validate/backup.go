@@ -2,6 +2,8 @@ package validate
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -177,4 +179,48 @@ func cronField(field string, lo, hi int) ([]bool, error) {
 		}
 	}
 	return set, nil
+}
+
+// vaultSnapshots checks addons.vault.snapshots: each override names an
+// environment, and in every environment where the snapshots are taken the
+// schedule is cron and the retention covers the longest gap between two
+// snapshots.
+func vaultSnapshots(p *model.Platform, intervals map[string]cronGap, add func(errors.Error)) {
+	s := p.Addons.Vault.Snapshots
+	base := diag.Sel("addons", "vault", "snapshots")
+	at := func(sel cue.Path, format string, args ...any) { add(diag.AtPath(p.Src, sel, format, args...)) }
+	for _, name := range slices.Sorted(maps.Keys(s.Overrides)) {
+		if p.Environments[name] == nil {
+			at(diag.Sel(base, "overrides", name), "unknown environment %q; expected one of: %s", name, keys(p.Environments))
+		}
+	}
+	for _, env := range p.EnvironmentList {
+		plan, on := p.VaultSnapshotsIn(env)
+		if !on {
+			continue
+		}
+		field := func(name string, set func(model.VaultSnapshotOverride) bool) cue.Path {
+			if o, ok := s.Overrides[env.Name]; ok && set(o) {
+				return diag.Sel(base, "overrides", env.Name, name)
+			}
+			if p.Src.LookupPath(diag.Sel(base, name)).Exists() {
+				return diag.Sel(base, name)
+			}
+			return base
+		}
+		gap, ok := intervals[plan.Schedule]
+		if !ok {
+			gap = longestGap(plan.Schedule)
+			intervals[plan.Schedule] = gap
+		}
+		if gap.err != nil {
+			at(field("schedule", func(o model.VaultSnapshotOverride) bool { return o.Schedule != "" }), "Vault snapshot schedule %q: %v", plan.Schedule, gap.err)
+			continue
+		}
+		if plan.RetentionDays*24*60 < gap.minutes {
+			at(field("retentionDays", func(o model.VaultSnapshotOverride) bool { return o.RetentionDays != 0 }),
+				"Vault snapshots are kept %d days but schedule %q runs up to %s apart in environment %q: some of that time no snapshot would exist; keep them at least %d days",
+				plan.RetentionDays, plan.Schedule, hours(gap.minutes), env.Name, (gap.minutes+24*60-1)/(24*60))
+		}
+	}
 }

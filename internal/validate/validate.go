@@ -46,10 +46,11 @@ func Platform(p *model.Platform) error {
 			slos(p, svc, add)               // slo.go
 		}
 	}
-	images(p, add)      // registry.go
-	rightSizing(p, add) // rightsizing.go
-	vaultPaths(p, add)  // secrets.go
-	sloAppKey(p, add)   // slo.go
+	images(p, add)                    // registry.go
+	rightSizing(p, add)               // rightsizing.go
+	vaultPaths(p, add)                // secrets.go
+	vaultSnapshots(p, intervals, add) // backup.go
+	sloAppKey(p, add)                 // slo.go
 	if errs == nil {
 		return nil
 	}

@@ -55,3 +55,29 @@ func Mount(apiPath string) string {
 // secrets emitter writes it, the Vault cross-check traces it back to that
 // field.
 const DatadogAppKeySecret = "datadog-app-key"
+
+// Vault's scheduled raft snapshots (addons.vault.snapshots): the CronJob
+// and its service account in the Vault add-on's namespace
+// (internal/emit/addons), the Vault role and policy it logs in with
+// (internal/emit/vault), its Pod Identity role and the S3 prefix it may
+// write (internal/emit/terraform, internal/awsnames).
+const (
+	// Snapshots names the CronJob, its service account, its Vault role
+	// and policy.
+	Snapshots = "vault-snapshots"
+	// SnapshotPath is the only Vault API path the snapshot policy allows
+	// (read: `vault operator raft snapshot save`).
+	SnapshotPath = "sys/storage/raft/snapshot"
+	// SnapshotVaultImage is the Vault CLI that takes the snapshot: the
+	// server image of the pinned chart (vault-helm 0.34.1, values.yaml
+	// server.image; a test holds them equal).
+	SnapshotVaultImage = "hashicorp/vault:2.0.4"
+	// SnapshotUploadImage uploads it: the AWS CLI v2 from ECR Public,
+	// pinned by tag.
+	SnapshotUploadImage = "public.ecr.aws/aws-cli/aws-cli:2.36.46"
+)
+
+// SnapshotPrefix is where an environment's snapshots are written in its
+// backup bucket: the IAM role may write nothing else, and the S3
+// lifecycle rule expires exactly this prefix.
+func SnapshotPrefix(env string) string { return "vault-snapshots/" + env + "/" }

@@ -10,6 +10,7 @@
 //	environments/<env>/addons/<release>/values.yaml   one per chart release
 //	environments/<env>/platform-secrets/              secret stores (platform)
 //	environments/<env>/secrets/<service>/             a service's ExternalSecret
+//	environments/<env>/addons/vault/snapshots/         Vault's snapshot CronJob (snapshots.go)
 package addons
 
 import (
@@ -66,10 +67,10 @@ type Release struct {
 	// Webhooks marks charts whose admission webhooks get their caBundle
 	// injected at runtime (Argo CD must ignore it).
 	Webhooks bool
-	// SecretsDir, when set, is a directory below generated/ of objects the
-	// add-on's Application deploys with the chart (its API key's
-	// ExternalSecret).
-	SecretsDir string
+	// ExtraDirs are directories below generated/ of objects the add-on's
+	// Application deploys with the chart (Datadog's API key's
+	// ExternalSecret, Vault's snapshot CronJob), one git source each.
+	ExtraDirs []string
 }
 
 // Waves of the add-on Applications. Argo CD syncs the bootstrap
@@ -118,7 +119,12 @@ func Releases(p *model.Platform, env *model.Environment) []Release {
 				Webhooks: webhooks[a.Key],
 			})
 			if a.Key == model.AddonDatadog && p.Addons.Datadog.APIKey != nil && p.Addons.SecretsOperator.In(env.Name) {
-				out[len(out)-1].SecretsDir = AddonSecretsDir(env.Name, c.Release)
+				out[len(out)-1].ExtraDirs = []string{AddonSecretsDir(env.Name, c.Release)}
+			}
+			if a.Key == model.AddonVault {
+				if _, ok := p.VaultSnapshotsIn(env); ok {
+					out[len(out)-1].ExtraDirs = []string{VaultSnapshotsDir(env.Name, c.Release)}
+				}
 			}
 		}
 	}
@@ -143,6 +149,9 @@ func (e *Emitter) Emit(p *model.Platform, out *tree.Tree) error {
 			}
 		}
 		if err := e.secrets(p, env, out); err != nil {
+			return err
+		}
+		if err := e.vaultSnapshots(p, env, out); err != nil { // snapshots.go
 			return err
 		}
 		if err := e.runbook(p, env, out); err != nil { // runbook.go

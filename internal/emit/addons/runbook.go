@@ -8,6 +8,7 @@ import (
 	"github.com/idpgen/idpgen/internal/awsnames"
 	"github.com/idpgen/idpgen/internal/model"
 	"github.com/idpgen/idpgen/internal/tree"
+	"github.com/idpgen/idpgen/internal/vaultnames"
 )
 
 // RunbookPath is where an environment's restore runbook is rendered: in
@@ -133,7 +134,26 @@ func (e *Emitter) runbook(p *model.Platform, env *model.Environment, out *tree.T
 		w("## Vault")
 		w("")
 		w("Vault's raft storage is not in a Velero Schedule: restore it from a raft snapshot. Vault auto-unseals with KMS key")
-		w("`%s` (region %s), so a restored cluster needs that key, not unseal shares. Take a snapshot before any risky change:", n.VaultUnsealKeyAlias(), env.Region)
+		w("`%s` (region %s), so a restored cluster needs that key, not unseal shares.", n.VaultUnsealKeyAlias(), env.Region)
+		w("")
+		if plan, ok := p.VaultSnapshotsIn(env); ok {
+			w("The CronJob `%s/%s` takes a snapshot on `%s` (UTC) and writes it to", vns, vaultnames.Snapshots, plan.Schedule)
+			w("`%s` (KMS key `%s`); S3 deletes each after %d days.", SnapshotLocation(p, env), n.BackupKeyAlias(), plan.RetentionDays)
+			for _, r := range env.BackupRegions {
+				w("S3 replicates them to `s3://%s/%s` in %s.", n.BackupReplicaBucket(r), vaultnames.SnapshotPrefix(env.Name), r)
+			}
+			w("Fetch the latest one (with a role allowed to read the bucket and decrypt with the key):")
+			w("")
+			w("```sh")
+			w("aws s3 ls %s --region %s | sort | tail -n 3", SnapshotLocation(p, env), env.Region)
+			w("aws s3 cp %s<snapshot> ./vault.snap --region %s", SnapshotLocation(p, env), env.Region)
+			w("kubectl -n %s get jobs -l app.kubernetes.io/name=%s", vns, vaultnames.Snapshots)
+			w("```")
+			w("")
+			w("Take one by hand before any risky change: `kubectl -n %s create job --from=cronjob/%s %s-manual`, or:", vns, vaultnames.Snapshots, vaultnames.Snapshots)
+		} else {
+			w("No scheduled snapshots here (addons.vault.snapshots, or no backup bucket): take one before any risky change:")
+		}
 		w("")
 		w("```sh")
 		w("kubectl -n %s exec vault-0 -- vault operator raft snapshot save /tmp/vault.snap", vns)
@@ -151,6 +171,12 @@ func (e *Emitter) runbook(p *model.Platform, env *model.Environment, out *tree.T
 		w("Then restart the External Secrets controller so every ExternalSecret is read again.")
 	}
 	return out.Add(e.Name(), RunbookPath(env.Name), []byte(b.String()))
+}
+
+// SnapshotLocation is where env's scheduled Vault snapshots are written:
+// the S3 URL of their prefix in the backup bucket.
+func SnapshotLocation(p *model.Platform, env *model.Environment) string {
+	return "s3://" + awsnames.For(p, env).BackupBucket() + "/" + vaultnames.SnapshotPrefix(env.Name)
 }
 
 func retention(hours int) string {

@@ -341,8 +341,8 @@ func (b builder) applications(t *tree.Tree) []any {
 			},
 			{RepoURL: b.p.Repo.URL, TargetRevision: b.p.Repo.Revision, Ref: "values"},
 		}
-		if r.SecretsDir != "" {
-			sources = append(sources, *b.gitSource(r.SecretsDir))
+		for _, dir := range r.ExtraDirs {
+			sources = append(sources, *b.gitSource(dir))
 		}
 		spec := ApplicationSpec{
 			Project:     ProjectPlatform,

@@ -6,6 +6,7 @@ import (
 
 	"github.com/idpgen/idpgen/internal/awsnames"
 	"github.com/idpgen/idpgen/internal/model"
+	"github.com/idpgen/idpgen/internal/vaultnames"
 )
 
 // keyAdminActions are what the account may do with a key through IAM
@@ -26,7 +27,7 @@ func (b *builder) kmsKey(id, alias, desc string, grants ...statement) string {
 
 // bucket writes a private, versioned, encrypted bucket that refuses plain
 // HTTP. kmsKey is the address of the key to encrypt with ("" = SSE-S3).
-func (b *builder) bucket(id, name, kmsKey string, noncurrentDays int, tags obj) string {
+func (b *builder) bucket(id, name, kmsKey string, noncurrentDays int, tags obj, rules ...obj) string {
 	const f = "data"
 	body := obj{"bucket": name, "force_destroy": false}
 	if tags != nil {
@@ -58,14 +59,14 @@ func (b *builder) bucket(id, name, kmsKey string, noncurrentDays int, tags obj) 
 	})
 	b.resource(f, "aws_s3_bucket_lifecycle_configuration", id, obj{
 		"bucket": ref(bk, "id"),
-		"rule": []obj{{
+		"rule": append([]obj{{
 			"id":                                "expire-noncurrent-versions",
 			"status":                            "Enabled",
 			"filter":                            obj{},
 			"noncurrent_version_expiration":     obj{"noncurrent_days": noncurrentDays},
 			"abort_incomplete_multipart_upload": obj{"days_after_initiation": 7},
 			"expiration":                        obj{"expired_object_delete_marker": true},
-		}},
+		}}, rules...),
 		"depends_on": []string{"aws_s3_bucket_versioning." + id},
 	})
 	arn := b.n.BucketARN(name)
@@ -97,7 +98,18 @@ func (b *builder) storage() {
 	}
 	if b.velero() {
 		key := b.kmsKey("backups", n.BackupKeyAlias(), "Velero backups of "+n.Cluster())
-		bk := b.bucket("backups", n.BackupBucket(), key, b.env.Backup.NoncurrentVersionDays, nil)
+		var rules []obj
+		if plan, ok := b.p.VaultSnapshotsIn(b.env); ok {
+			// Vault's raft snapshots expire after their retention
+			// (addons.vault.snapshots); Velero prunes its own backups.
+			rules = append(rules, obj{
+				"id":         "expire-vault-snapshots",
+				"status":     "Enabled",
+				"filter":     obj{"prefix": vaultnames.SnapshotPrefix(b.env.Name)},
+				"expiration": obj{"days": plan.RetentionDays},
+			})
+		}
+		bk := b.bucket("backups", n.BackupBucket(), key, b.env.Backup.NoncurrentVersionDays, nil, rules...)
 		b.objectLock("backups", bk)
 	}
 

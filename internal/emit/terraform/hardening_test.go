@@ -15,6 +15,7 @@ import (
 	"github.com/idpgen/idpgen/internal/render"
 	"github.com/idpgen/idpgen/internal/synth"
 	"github.com/idpgen/idpgen/internal/tree"
+	"github.com/idpgen/idpgen/internal/vaultnames"
 )
 
 // Property tests of issue 13 (least privilege in the AWS foundation), run
@@ -558,5 +559,78 @@ func TestRegistryScanning(t *testing.T) {
 		if checked == 0 {
 			t.Errorf("%s: no module creates repositories", r.name)
 		}
+	}
+}
+
+// TestVaultSnapshotsRole: the Vault snapshot CronJob's role may only put
+// objects below its environment's prefix of the backup bucket and encrypt
+// with the backup key, is bound to exactly the CronJob's service account,
+// and the prefix expires after the snapshots' retention; where snapshots
+// are not taken there is no such role.
+func TestVaultSnapshotsRole(t *testing.T) {
+	checked := 0
+	for _, r := range platforms(t) {
+		for _, env := range r.p.EnvironmentList {
+			n := awsnames.For(r.p, env)
+			d := decode(t, r.tr, env.Name)
+			where := r.name + " " + env.Name
+			role, hasRole := d.blocks("resource", "aws_iam_role")[awsnames.VaultSnapshotsID]
+			plan, on := r.p.VaultSnapshotsIn(env)
+			if hasRole != on {
+				t.Errorf("%s: snapshot role %v, snapshots on %v", where, hasRole, on)
+				continue
+			}
+			if !on {
+				continue
+			}
+			checked++
+			if role["name"] != n.VaultSnapshotsRole() {
+				t.Errorf("%s: role name %v", where, role["name"])
+			}
+			prefix := vaultnames.SnapshotPrefix(env.Name)
+			want := [][2][]string{
+				{{"s3:PutObject"}, {n.BucketARN(n.BackupBucket()) + "/" + prefix + "*"}},
+				{{"kms:GenerateDataKey", "kms:Encrypt"}, {"${aws_kms_key.backups.arn}"}},
+			}
+			sts := statements(d.blocks("data", "aws_iam_policy_document")[awsnames.VaultSnapshotsID])
+			if len(sts) != len(want) {
+				t.Fatalf("%s: %d statements: %v", where, len(sts), sts)
+			}
+			for i, st := range sts {
+				if !slices.Equal(strs(st["actions"]), want[i][0]) || !slices.Equal(strs(st["resources"]), want[i][1]) || st["effect"] != "Allow" || st["condition"] != nil {
+					t.Errorf("%s: statement %d %v, want %v", where, i, st, want[i])
+				}
+			}
+			a := d.blocks("resource", "aws_eks_pod_identity_association")[awsnames.VaultSnapshotsID]
+			if a["namespace"] != r.p.Addons.Vault.Namespace || a["service_account"] != vaultnames.Snapshots || addrOf(a["role_arn"], "aws_iam_role") != awsnames.VaultSnapshotsID {
+				t.Errorf("%s: association %v", where, a)
+			}
+			var expiry []map[string]any
+			for _, rule := range asList(d.blocks("resource", "aws_s3_bucket_lifecycle_configuration")["backups"]["rule"]) {
+				rule := asMap(rule)
+				if asMap(rule["filter"])["prefix"] == prefix {
+					expiry = append(expiry, rule)
+				}
+			}
+			if len(expiry) != 1 || asMap(expiry[0]["expiration"])["days"] != float64(plan.RetentionDays) || expiry[0]["status"] != "Enabled" {
+				t.Errorf("%s: lifecycle rules for %s: %v, want expiry after %d days", where, prefix, expiry, plan.RetentionDays)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no environment takes Vault snapshots: the test proves nothing")
+	}
+	// The retention is the lifecycle rule's.
+	p := loadExample(t)
+	p.Addons.Vault.Snapshots.Overrides = map[string]model.VaultSnapshotOverride{"prod": {RetentionDays: 90}}
+	d := decode(t, emit(t, p), "prod")
+	found := false
+	for _, rule := range asList(d.blocks("resource", "aws_s3_bucket_lifecycle_configuration")["backups"]["rule"]) {
+		if rule := asMap(rule); rule["id"] == "expire-vault-snapshots" {
+			found = asMap(rule["expiration"])["days"] == float64(90)
+		}
+	}
+	if !found {
+		t.Error("retentionDays 90 is not the lifecycle rule's expiration")
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/idpgen/idpgen/internal/awsnames"
 	"github.com/idpgen/idpgen/internal/diag"
+	"github.com/idpgen/idpgen/internal/vaultnames"
 )
 
 // serviceRole declares a role an AWS service assumes, with its trust
@@ -134,6 +135,8 @@ func (b *builder) iam() {
 				Actions: []string{"kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"},
 				Refs:    []expr{ref(keyAddr("vault_unseal"), "arn")},
 			})
+		case id.ID == awsnames.VaultSnapshotsID:
+			b.inlinePolicy(id.ID, role, "vault-snapshots", b.vaultSnapshotsPolicy()...)
 		case id.Service != nil:
 			stmts := b.servicePolicy(id)
 			if n := policySize(stmts); n > maxInlinePolicy && b.err == nil {
@@ -344,6 +347,20 @@ func (b *builder) veleroPolicy() []statement {
 		{Sid: "BackupBucket", Actions: []string{"s3:ListBucket"}, Resources: []string{bucket}},
 		{Sid: "BackupKey", Actions: []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}, Refs: []expr{ref(keyAddr("backups"), "arn")}},
 	}...)
+}
+
+// vaultSnapshotsPolicy lets the Vault snapshot CronJob write new objects
+// below its environment's prefix of the backup bucket, encrypted with the
+// backup key, and nothing else: it cannot read, list, delete or overwrite
+// a locked version, so a stolen token cannot touch Velero's backups or
+// the older snapshots.
+func (b *builder) vaultSnapshotsPolicy() []statement {
+	n := b.n
+	prefix := n.BucketARN(n.BackupBucket()) + "/" + vaultnames.SnapshotPrefix(b.env.Name) + "*"
+	return []statement{
+		{Sid: "PutSnapshots", Actions: []string{"s3:PutObject"}, Resources: []string{prefix}},
+		{Sid: "EncryptSnapshots", Actions: []string{"kms:GenerateDataKey", "kms:Encrypt"}, Refs: []expr{ref(keyAddr("backups"), "arn")}},
+	}
 }
 
 // servicePolicy grants a service what it declares in aws: its queues,

@@ -12,7 +12,9 @@
 // bound to exactly that namespace's vaultnames.ServiceAccount and audience,
 // and its policy grants read on exactly the paths its namespace's
 // ExternalSecrets reference: a team cannot read another team's secrets,
-// and no store can list or write.
+// and no store can list or write. Where Vault's raft snapshots are taken
+// (addons.vault.snapshots), the snapshot CronJob's service account gets a
+// role and a policy of its own, allowing only a snapshot.
 package vault
 
 import (
@@ -106,6 +108,14 @@ func PolicyText(ns string, paths []string) string {
 	return b.String()
 }
 
+// SnapshotPolicyText is the HCL of the snapshot CronJob's policy: read on
+// the raft snapshot endpoint (`vault operator raft snapshot save`), nothing
+// else.
+func SnapshotPolicyText(ns string) string {
+	return fmt.Sprintf("# Scheduled raft snapshots (CronJob %s/%s): take a snapshot, nothing else.\npath %q {\n  capabilities = [\"read\"]\n}\n",
+		ns, vaultnames.Snapshots, vaultnames.SnapshotPath)
+}
+
 // Module builds env's root module: file name -> JSON object.
 func Module(p *model.Platform, env *model.Environment) map[string]obj {
 	stateRegion := env.Region
@@ -183,6 +193,25 @@ func Module(p *model.Platform, env *model.Environment) map[string]obj {
 				"options":     obj{"version": "2"},
 				"description": "KV v2 secrets read by the secret stores of " + p.Name + "-" + env.Name,
 			}
+		}
+	}
+	if _, ok := p.VaultSnapshotsIn(env); ok {
+		// The snapshot CronJob (addons.vault.snapshots): read on the raft
+		// snapshot endpoint, nothing else (a restore needs
+		// snapshot-force, which only an operator's token has).
+		ns := p.Addons.Vault.Namespace
+		policies["snapshots"] = obj{"name": vaultnames.Snapshots, "policy": SnapshotPolicyText(ns)}
+		roles["snapshots"] = obj{
+			"backend":                          "${" + authAddr + ".path}",
+			"role_name":                        vaultnames.Snapshots,
+			"bound_service_account_names":      []string{vaultnames.Snapshots},
+			"bound_service_account_namespaces": []string{ns},
+			"audience":                         vaultnames.Audience,
+			"token_policies":                   []string{"${vault_policy.snapshots.name}"},
+			// One login per snapshot: long enough to stream a large
+			// raft snapshot, not reusable for long.
+			"token_ttl":     900,
+			"token_max_ttl": 1800,
 		}
 	}
 	auth := obj{"resource": resources}

@@ -105,10 +105,26 @@ func TestPoliciesGrantExactlyWhatExternalSecretsRead(t *testing.T) {
 		for addr, pol := range policies.Resource.Policies {
 			byName["${vault_policy."+addr+".name}"] = pol.Policy
 		}
-		if len(auth.Resource.Roles) != len(read) {
-			t.Errorf("%s: %d roles for %d namespaces with ExternalSecrets", env.Name, len(auth.Resource.Roles), len(read))
+		snapshots := 0
+		if _, on := p.VaultSnapshotsIn(env); on {
+			snapshots = 1
+			r := auth.Resource.Roles["snapshots"]
+			if r.Name != vaultnames.Snapshots || !slices.Equal(r.Accounts, []string{vaultnames.Snapshots}) ||
+				!slices.Equal(r.Namespaces, []string{p.Addons.Vault.Namespace}) || r.Audience != vaultnames.Audience ||
+				!slices.Equal(r.Policies, []string{"${vault_policy.snapshots.name}"}) {
+				t.Errorf("%s: snapshot role %+v", env.Name, r)
+			}
+			if got := byName["${vault_policy.snapshots.name}"]; !strings.Contains(got, `path "`+vaultnames.SnapshotPath+`" {`) || strings.Count(got, "path ") != 1 {
+				t.Errorf("%s: snapshot policy %q", env.Name, got)
+			}
 		}
-		for _, r := range auth.Resource.Roles {
+		if len(auth.Resource.Roles) != len(read)+snapshots {
+			t.Errorf("%s: %d roles for %d namespaces with ExternalSecrets and %d snapshot CronJobs", env.Name, len(auth.Resource.Roles), len(read), snapshots)
+		}
+		for id, r := range auth.Resource.Roles {
+			if id == "snapshots" {
+				continue
+			}
 			if len(r.Namespaces) != 1 || r.Name != vaultnames.Role(r.Namespaces[0]) || !slices.Equal(r.Accounts, []string{vaultnames.ServiceAccount}) || r.Audience != vaultnames.Audience {
 				t.Errorf("%s: role %s is bound to %v in %v (audience %q)", env.Name, r.Name, r.Accounts, r.Namespaces, r.Audience)
 				continue
@@ -196,6 +212,18 @@ func TestCrossCheckCatches(t *testing.T) {
 		{"no mount", "environments/prod/vault-terraform/mounts.tf.json",
 			`"path": "kv"`, `"path": "secret"`,
 			"services.cart.secrets.REDIS_PASSWORD", `declares no KV v2 mount "kv"`},
+		{"snapshot role undeclared", "environments/prod/vault-terraform/auth.tf.json",
+			`"role_name": "vault-snapshots"`, `"role_name": "vault-snapshot"`,
+			"addons.vault.snapshots", `CronJob vault-snapshots logs in with Vault role "vault-snapshots", which the Vault module does not declare`},
+		{"snapshot role bound elsewhere", "environments/prod/vault-terraform/auth.tf.json",
+			"\"bound_service_account_names\": [\n          \"vault-snapshots\"", "\"bound_service_account_names\": [\n          \"vault\"",
+			"addons.vault.snapshots", `Vault role "vault-snapshots" is bound to service accounts [vault] in namespaces [vault], the CronJob runs as vault/vault-snapshots`},
+		{"snapshot audience", "environments/prod/addons/vault/snapshots/cronjob.yaml",
+			"audience: vault", "audience: sts.amazonaws.com",
+			"addons.vault.snapshots", `Vault role "vault-snapshots" accepts audience "vault", the CronJob's projected tokens are for [sts.amazonaws.com]`},
+		{"snapshot policy wider", "environments/prod/vault-terraform/policies.tf.json",
+			`path \"sys/storage/raft/snapshot\"`, `path \"sys/storage/raft/snapshot-force\"`,
+			"addons.vault.snapshots", `grants read on [sys/storage/raft/snapshot-force]; the snapshots need exactly sys/storage/raft/snapshot`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -29,7 +29,10 @@ import (
 // bound to exactly the store's service account, namespace and audience, on
 // the auth mount the store names; every path an ExternalSecret reads is
 // granted by its store's policy and lies in a declared KV v2 mount; the AWS
-// module exports the cluster endpoint and CA the auth config reads.
+// module exports the cluster endpoint and CA the auth config reads. The
+// snapshot CronJob logs in with a declared role bound to exactly its
+// service account, namespace and token audience, whose policies grant
+// exactly the raft snapshot.
 func (Emitter) Verify(p *model.Platform, t *tree.Tree) ([]string, error) {
 	found := make([][]error, len(p.EnvironmentList))
 	var wg sync.WaitGroup
@@ -123,6 +126,7 @@ func verifyEnv(p *model.Platform, env *model.Environment, t *tree.Tree) []error 
 			}
 		}
 	}
+	errs = append(errs, verifySnapshots(p, env, t, d)...)
 	for _, o := range objs {
 		if o.obj.Kind != "ExternalSecret" || o.obj.Spec.SecretStoreRef.Name == "" {
 			continue // generated in the cluster (dataFrom generators)
@@ -371,3 +375,109 @@ func awsOutputs(t *tree.Tree, env string) error {
 }
 
 var ctyZero = cty.NumberIntVal(0)
+
+// cronJob is the part of the snapshot CronJob the cross-check reads.
+type cronJob struct {
+	Kind     string `yaml:"kind"`
+	Metadata struct {
+		Name      string `yaml:"name"`
+		Namespace string `yaml:"namespace"`
+	} `yaml:"metadata"`
+	Spec struct {
+		JobTemplate struct {
+			Spec struct {
+				Template struct {
+					Spec struct {
+						ServiceAccountName string `yaml:"serviceAccountName"`
+						InitContainers     []struct {
+							Env []struct {
+								Name  string `yaml:"name"`
+								Value string `yaml:"value"`
+							} `yaml:"env"`
+						} `yaml:"initContainers"`
+						Volumes []struct {
+							Projected struct {
+								Sources []struct {
+									ServiceAccountToken struct {
+										Audience string `yaml:"audience"`
+									} `yaml:"serviceAccountToken"`
+								} `yaml:"sources"`
+							} `yaml:"projected"`
+						} `yaml:"volumes"`
+					} `yaml:"spec"`
+				} `yaml:"template"`
+			} `yaml:"spec"`
+		} `yaml:"jobTemplate"`
+	} `yaml:"spec"`
+}
+
+// verifySnapshots cross-checks env's snapshot CronJob (where the
+// snapshots are taken) against the Vault module.
+func verifySnapshots(p *model.Platform, env *model.Environment, t *tree.Tree, d *declared) []error {
+	var errs []error
+	fail := func(format string, args ...any) {
+		errs = append(errs, diag.AtPath(p.Src, diag.Sel("addons", "vault", "snapshots"), "vault: "+format, args...))
+	}
+	var jobs []cronJob
+	var file string
+	prefix := "environments/" + env.Name + "/addons/"
+	for _, f := range t.Files() {
+		if !strings.HasPrefix(f.Path, prefix) || !strings.HasSuffix(f.Path, "/cronjob.yaml") {
+			continue
+		}
+		var cj cronJob
+		if err := yaml.Unmarshal(f.Data, &cj); err == nil && cj.Kind == "CronJob" && cj.Metadata.Name == vaultnames.Snapshots {
+			jobs = append(jobs, cj)
+			file = f.Path
+		}
+	}
+	_, on := p.VaultSnapshotsIn(env)
+	if len(jobs) != map[bool]int{true: 1, false: 0}[on] {
+		fail("environment %s: %d snapshot CronJobs rendered, snapshots on: %v", env.Name, len(jobs), on)
+		return errs
+	}
+	if !on {
+		return nil
+	}
+	pod := jobs[0].Spec.JobTemplate.Spec.Template.Spec
+	var roleName string
+	for _, c := range pod.InitContainers {
+		for _, e := range c.Env {
+			if e.Name == "VAULT_ROLE" {
+				roleName = e.Value
+			}
+		}
+	}
+	var audiences []string
+	for _, v := range pod.Volumes {
+		for _, s := range v.Projected.Sources {
+			if a := s.ServiceAccountToken.Audience; a != "" {
+				audiences = append(audiences, a)
+			}
+		}
+	}
+	r, ok := d.roles[roleName]
+	switch {
+	case !ok:
+		fail("%s: CronJob %s logs in with Vault role %q, which the Vault module does not declare", file, vaultnames.Snapshots, roleName)
+		return errs
+	case r.Backend != d.authPath:
+		fail("%s: Vault role %q is on auth mount %q, Kubernetes auth is mounted at %q", file, roleName, r.Backend, d.authPath)
+	case !slices.Equal(r.Accounts, []string{pod.ServiceAccountName}) || !slices.Equal(r.Namespaces, []string{jobs[0].Metadata.Namespace}):
+		fail("%s: Vault role %q is bound to service accounts %v in namespaces %v, the CronJob runs as %s/%s", file, roleName, r.Accounts, r.Namespaces, jobs[0].Metadata.Namespace, pod.ServiceAccountName)
+	case r.Audience == "" || !slices.Equal(audiences, []string{r.Audience}):
+		fail("%s: Vault role %q accepts audience %q, the CronJob's projected tokens are for %v", file, roleName, r.Audience, audiences)
+	}
+	granted := map[string]bool{}
+	for _, pol := range r.Policies {
+		paths, ok := d.policies[pol]
+		if !ok {
+			fail("Vault role %q names policy %q, which the Vault module does not declare", roleName, pol)
+		}
+		maps.Copy(granted, paths)
+	}
+	if !maps.Equal(granted, map[string]bool{vaultnames.SnapshotPath: true}) {
+		fail("%s: Vault role %q grants read on %v; the snapshots need exactly %s", file, roleName, slices.Sorted(maps.Keys(granted)), vaultnames.SnapshotPath)
+	}
+	return errs
+}
