@@ -35,6 +35,9 @@ missing, stale, hand-edited or extra file.
 			// change to them is drift. Evaluating them again would only
 			// cost time (see the README's Policy section).
 			g.skipPolicies = check
+			if check {
+				checkMemoryLimit()
+			}
 			ps, err := renderTree(g, stderr)
 			if err != nil {
 				return err
