@@ -64,11 +64,19 @@ jobs:
     steps:
       - uses: [[ .Pins.checkout ]]
         with:
+          fetch-depth: 2
           persist-credentials: false
 [[ template "idpgen" . ]]      - name: idpgen vet
         run: idpgen vet --platform [[ q .Platform ]] --out [[ q .Out ]] --format github
       - name: idpgen render --check
         run: idpgen render --check --platform [[ q .Platform ]] --out [[ q .Out ]]
+      - name: idpgen vet against the base's tree (Kubernetes moves one minor at a time)
+        # The pull request carries its own re-rendered tree, so the upgrade
+        # rules compare the cluster versions with the base branch's tree:
+        # the checkout is the merge commit, whose first parent is the base.
+        run: |
+          git worktree add --detach "$RUNNER_TEMP/base" HEAD^1
+          idpgen vet --platform [[ q .Platform ]] --out "$RUNNER_TEMP/base/"[[ q .Out ]] --format github
 [[ template "terraform" . ]]      - name: terraform fmt -check
         run: terraform fmt -check -recursive [[ q .Out ]]
 
