@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -64,8 +65,10 @@ func TestConcurrentRenders(t *testing.T) {
 				if _, err := os.Lstat(lock); err == nil {
 					cmd.Process.Signal(syscall.SIGSTOP)
 					// The file exists a moment before the flock on it is
-					// taken: stopped in between, the render holds nothing.
-					if lockHeld(lock) {
+					// taken, and the flock a moment before the pid is
+					// written: stopped in between, the render holds
+					// nothing, or holds it without saying who it is.
+					if lockHeld(lock) && lockNames(lock, cmd.Process.Pid) {
 						return cmd
 					}
 					cmd.Process.Signal(syscall.SIGCONT)
@@ -118,6 +121,12 @@ func TestConcurrentRenders(t *testing.T) {
 
 // lockHeld reports whether some process holds the flock on the file at
 // name, by trying to take it without waiting.
+// lockNames reports whether the lock file at name holds pid.
+func lockNames(name string, pid int) bool {
+	b, err := os.ReadFile(name)
+	return err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(pid)
+}
+
 func lockHeld(name string) bool {
 	f, err := os.Open(name)
 	if err != nil {
