@@ -132,9 +132,12 @@ type globalOptions struct {
 	platform string
 	out      string
 	format   string
-	// skipPolicies leaves out the evaluation of the Gatekeeper constraints
-	// (render --check; see policyNote in render.go).
-	skipPolicies bool
+	// bytesOnly leaves out the verification of the rendered output: the
+	// cross-checks with the consumers' libraries, the leak scan and the
+	// Gatekeeper constraints (render --check; see newRender). Everything
+	// that decides what render writes (evaluation, validation, the
+	// upgrade rules) still runs.
+	bytesOnly bool
 }
 
 // invalid prints the platform's problems in the chosen format and returns
@@ -303,17 +306,20 @@ func checked(g *globalOptions, stderr, notesOut io.Writer, alongside func(*model
 	var notes []string
 	var verr, pwarn, perr error
 	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		notes, verr = render.Verify(p, t, render.Emitters())
-	}()
 	pdone := make(chan struct{})
-	go func() {
-		defer close(pdone)
-		if !g.skipPolicies {
+	if g.bytesOnly {
+		close(done)
+		close(pdone)
+	} else {
+		go func() {
+			defer close(done)
+			notes, verr = render.Verify(p, t, render.Emitters())
+		}()
+		go func() {
+			defer close(pdone)
 			pwarn, perr = render.Policies(p, t)
-		}
-	}()
+		}()
+	}
 	// The upgrade rules compare with the tree on disk: one small file
 	// per environment, read while the verifiers run.
 	committed := upgrade.Committed(g.out, envNames(p))
