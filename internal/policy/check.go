@@ -102,14 +102,23 @@ func Check(ctx context.Context, p *model.Platform, t *tree.Tree) (warnings, err 
 		}
 		return nil, errs
 	}
+	constraints := map[string][]*Constraint{}
+	var all []*Constraint
+	for _, env := range p.EnvironmentList {
+		constraints[env.Name] = Constraints(p, env, templates)
+		all = append(all, constraints[env.Name]...)
+	}
 	b := NewBuilder(t)
+	// The bases are shared by every environment: build what any
+	// environment's constraints can see.
+	b.Only(Evaluated(all))
 	var errs, warns errors.Error
 	for _, env := range p.EnvironmentList {
 		objs, err := EnvironmentObjects(b, env.Name)
 		if err != nil {
 			return nil, fmt.Errorf("policy: environments.%s: %w", env.Name, err)
 		}
-		violations, err := engine.Evaluate(ctx, objs, Constraints(p, env, templates))
+		violations, err := engine.Evaluate(ctx, objs, constraints[env.Name])
 		if err != nil {
 			return nil, fmt.Errorf("policy: environments.%s: %w", env.Name, err)
 		}

@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"bytes"
+	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,6 +21,9 @@ import (
 func decodeDoc(doc []byte) (map[string]any, error) {
 	if m, ok := fastDecode(string(doc)); ok {
 		return m, nil
+	}
+	if m, ok := jsonDecode(doc); ok {
+		return m, nil // the inline patches of kustomizations are JSON
 	}
 	var m map[string]any
 	err := yamlv3.Unmarshal(doc, &m)
@@ -244,3 +249,59 @@ func looksSpecial(s string) bool {
 	}
 	return false
 }
+
+// jsonDecode reads a document that is a JSON object (JSON is YAML) as
+// yaml.v3 would: integers as int, other numbers as float64.
+func jsonDecode(doc []byte) (map[string]any, bool) {
+	trimmed := bytes.TrimSpace(doc)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || dec.More() {
+		return nil, false
+	}
+	v, ok := yamlNumbers(m)
+	if !ok {
+		return nil, false
+	}
+	return v.(map[string]any), true
+}
+
+// yamlNumbers replaces json.Numbers by what yaml.v3 makes of them; ok is
+// false for a number it would read otherwise (an exponent, -0).
+func yamlNumbers(v any) (any, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			n, ok := yamlNumbers(e)
+			if !ok {
+				return nil, false
+			}
+			x[k] = n
+		}
+	case []any:
+		for i, e := range x {
+			n, ok := yamlNumbers(e)
+			if !ok {
+				return nil, false
+			}
+			x[i] = n
+		}
+	case json.Number:
+		s := string(x)
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil && s != "-0" {
+			return int(i), true
+		}
+		if s == "-0" || strings.ContainsAny(s, "eE") {
+			return nil, false
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		return f, err == nil
+	}
+	return v, true
+}
+
+var yamlv3Unmarshal = yamlv3.Unmarshal

@@ -87,3 +87,71 @@ func TestObjectsAreKustomizeBuild(t *testing.T) {
 		t.Errorf("compared only %d objects", checked)
 	}
 }
+
+// TestOnlyLeavesOutWhatNoConstraintSees holds a Builder limited to the
+// kinds the example's constraints (and data.inventory) can see to exactly
+// the objects of the full build of those kinds, content included, in
+// every environment; and the policy verdicts to those of the full build.
+func TestOnlyLeavesOutWhatNoConstraintSees(t *testing.T) {
+	p, tr := example(t)
+	templates := policy.Templates(p)
+	engine, terrs := policy.Compile(templates)
+	if terrs != nil {
+		t.Fatal(terrs)
+	}
+	var all []*policy.Constraint
+	for _, env := range p.EnvironmentList {
+		all = append(all, policy.Constraints(p, env, templates)...)
+	}
+	keep := policy.Evaluated(all)
+	full, only := policy.NewBuilder(tr), policy.NewBuilder(tr)
+	only.Only(keep)
+	left := 0
+	for _, env := range p.EnvironmentList {
+		want, err := policy.EnvironmentObjects(full, env.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := policy.EnvironmentObjects(only, env.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept []*policy.Object
+		for _, o := range want {
+			if keep(o.Group, o.Kind) {
+				kept = append(kept, o)
+			} else {
+				left++
+			}
+		}
+		if !reflect.DeepEqual(got, kept) {
+			t.Errorf("%s: the limited build has %d objects, the full build %d of the kept kinds (or their content differs)", env.Name, len(got), len(kept))
+		}
+		constraints := policy.Constraints(p, env, templates)
+		vwant, err := engine.Evaluate(t.Context(), want, constraints)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vgot, err := engine.Evaluate(t.Context(), got, constraints)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(vgot, vwant) {
+			t.Errorf("%s: %d violations from the limited build, %d from the full one", env.Name, len(vgot), len(vwant))
+		}
+	}
+	// The point of it: most objects are never decoded.
+	if left == 0 {
+		t.Error("nothing was left out: every kind of the example is evaluated?")
+	}
+	for _, k := range []struct{ group, kind string }{{"apps", "Deployment"}, {"", "Service"}, {"policy", "PodDisruptionBudget"}} {
+		if !keep(k.group, k.kind) {
+			t.Errorf("%s/%s is left out", k.group, k.kind)
+		}
+	}
+	for _, k := range []struct{ group, kind string }{{"external-secrets.io", "ExternalSecret"}, {"networking.k8s.io", "NetworkPolicy"}, {"argoproj.io", "ApplicationSet"}} {
+		if keep(k.group, k.kind) {
+			t.Errorf("%s/%s is evaluated, though no constraint matches it", k.group, k.kind)
+		}
+	}
+}

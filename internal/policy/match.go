@@ -14,10 +14,7 @@ import (
 // other cluster-scoped objects are not filtered by namespace) and
 // labelSelector.matchLabels.
 func Matches(m *model.PolicyMatch, o *Object) bool {
-	if len(m.Kinds) > 0 && !slices.ContainsFunc(m.Kinds, func(k kinds) bool {
-		return (slices.Contains(k.APIGroups, o.Group) || slices.Contains(k.APIGroups, "*")) &&
-			(len(k.Kinds) == 0 || slices.Contains(k.Kinds, o.Kind) || slices.Contains(k.Kinds, "*"))
-	}) {
+	if !matchesKind(m, o.Group, o.Kind) {
 		return false
 	}
 	switch m.Scope {
@@ -52,6 +49,28 @@ func Matches(m *model.PolicyMatch, o *Object) bool {
 		}
 	}
 	return true
+}
+
+// matchesKind is the kinds part of Matches.
+func matchesKind(m *model.PolicyMatch, group, kind string) bool {
+	return len(m.Kinds) == 0 || slices.ContainsFunc(m.Kinds, func(k kinds) bool {
+		return (slices.Contains(k.APIGroups, group) || slices.Contains(k.APIGroups, "*")) &&
+			(len(k.Kinds) == 0 || slices.Contains(k.Kinds, kind) || slices.Contains(k.Kinds, "*"))
+	})
+}
+
+// Evaluated selects, by API group and kind, the objects an evaluation of
+// constraints can look at: those some constraint's kinds match, and the
+// synced kinds of data.inventory (for Builder.Only).
+func Evaluated(constraints []*Constraint) func(group, kind string) bool {
+	return func(group, kind string) bool {
+		for _, k := range SyncedKinds {
+			if k.Group == group && k.Kind == kind {
+				return true
+			}
+		}
+		return slices.ContainsFunc(constraints, func(c *Constraint) bool { return matchesKind(&c.Match, group, kind) })
+	}
 }
 
 func globMatch(pattern, s string) bool {

@@ -55,6 +55,10 @@ type Builder struct {
 
 	dirsOnce sync.Once
 	dirs     []string
+
+	// keep, when set, selects the objects Build decodes by API group and
+	// kind (see Only).
+	keep func(group, kind string) bool
 }
 
 type kustomizationResult struct {
@@ -126,6 +130,14 @@ func NewBuilder(t *tree.Tree) *Builder {
 	return &Builder{t: t, bases: map[string]*baseResult{}}
 }
 
+// Only makes Build leave out the objects keep does not select, by API group
+// and kind, read from the document's top-level apiVersion and kind lines
+// without decoding it; a patch that targets only left-out objects applies
+// to nothing. The policy evaluation builds only what some constraint can
+// match or Gatekeeper syncs: most of a platform's objects (ExternalSecrets,
+// NetworkPolicies, Argo CD's) are never decoded. Call it before Build.
+func (b *Builder) Only(keep func(group, kind string) bool) { b.keep = keep }
+
 // Build builds the kustomization in dir.
 func (b *Builder) Build(dir string) ([]*Object, error) {
 	if !strings.HasPrefix(dir, "environments/") {
@@ -182,7 +194,7 @@ func (b *Builder) build(dir string) ([]*Object, error) {
 	for _, r := range k.Resources {
 		p := path.Join(dir, r)
 		if data, ok := b.file(p); ok {
-			docs, err := parseObjects(p, data)
+			docs, err := b.parseObjects(p, data)
 			if err != nil {
 				return nil, err
 			}
@@ -228,10 +240,15 @@ func (b *Builder) build(dir string) ([]*Object, error) {
 	return objs, nil
 }
 
-// parseObjects reads the YAML documents of a file.
-func parseObjects(p string, data []byte) ([]*Object, error) {
+// parseObjects reads the YAML documents of a file that keep selects.
+func (b *Builder) parseObjects(p string, data []byte) ([]*Object, error) {
 	var out []*Object
 	for i, doc := range splitDocs(data) {
+		if b.keep != nil {
+			if group, kind, ok := header(doc); ok && !b.keep(group, kind) {
+				continue
+			}
+		}
 		m, err := decodeDoc(doc)
 		if err != nil {
 			return nil, fmt.Errorf("%s: document %d: %w", p, i+1, err)
@@ -262,6 +279,45 @@ func newObject(origin string, m map[string]any) (*Object, error) {
 	}
 	ns, _ := meta["namespace"].(string)
 	return &Object{Group: gv.Group, Version: gv.Version, Kind: kind, Namespace: ns, Name: name, Origin: origin, Obj: m}, nil
+}
+
+// header reads a document's API group and kind from its top-level
+// apiVersion and kind lines, as idpgen writes them (plain or quoted
+// scalars); ok is false when it cannot tell, and the document is decoded.
+func header(doc []byte) (group, kind string, ok bool) {
+	var apiVersion string
+	for line := range bytes.SplitSeq(doc, []byte("\n")) {
+		if v, found := bytes.CutPrefix(line, []byte("apiVersion:")); found {
+			apiVersion = scalar(v)
+		} else if v, found := bytes.CutPrefix(line, []byte("kind:")); found {
+			kind = scalar(v)
+		}
+	}
+	if apiVersion == "" || kind == "" {
+		return "", "", false
+	}
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		return "", "", false
+	}
+	return gv.Group, kind, true
+}
+
+// scalar is a plain or quoted one-line scalar without escapes; "" for
+// anything else.
+func scalar(v []byte) string {
+	s := strings.TrimSpace(string(v))
+	if len(s) >= 2 && (s[0] == '\'' || s[0] == '"') && s[len(s)-1] == s[0] {
+		s = s[1 : len(s)-1]
+		if strings.ContainsAny(s, "\\'\"") {
+			return ""
+		}
+		return s
+	}
+	if s == "" || strings.ContainsAny(s, "#&*!|>'\"%@`{}[],") {
+		return ""
+	}
+	return s
 }
 
 func splitDocs(data []byte) [][]byte {
@@ -377,32 +433,30 @@ func (b *Builder) patch(dir string, p kusttypes.Patch, objs []*Object) error {
 		if p.Target == nil {
 			return fmt.Errorf("a JSON 6902 patch needs a target")
 		}
-		ops, err := yaml.YAMLToJSON(content)
-		if err != nil {
-			return err
+		data := trimmed
+		if trimmed[0] != '[' { // a YAML list
+			var err error
+			if data, err = yaml.YAMLToJSON(content); err != nil {
+				return err
+			}
 		}
-		jp, err := jsonpatch.DecodePatch(ops)
-		if err != nil {
+		var ops []patchOp
+		if err := json.Unmarshal(data, &ops); err != nil {
 			return err
 		}
 		for _, o := range objs {
 			if !targets(p.Target, o) {
 				continue
 			}
-			doc, err := json.Marshal(o.Obj)
+			obj, err := applyJSONPatch(o.Obj, ops)
 			if err != nil {
-				return err
-			}
-			if doc, err = jp.Apply(doc); err != nil {
 				return fmt.Errorf("%s: %w", o.ID(), err)
 			}
-			if err := replaceObj(o, doc); err != nil {
-				return err
-			}
+			o.Obj = obj
 		}
 		return nil
 	}
-	docs, err := parseObjects(p.Path, content)
+	docs, err := b.parseObjects(p.Path, content)
 	if err != nil {
 		return err
 	}
@@ -478,15 +532,6 @@ func strategicMerge(o *Object, patch map[string]any) (map[string]any, error) {
 		return nil, err
 	}
 	return strategicpatch.StrategicMergeMapPatchUsingLookupPatchMeta(o.Obj, patch, meta)
-}
-
-func replaceObj(o *Object, doc []byte) error {
-	var m map[string]any
-	if err := json.Unmarshal(doc, &m); err != nil {
-		return err
-	}
-	o.Obj = m
-	return nil
 }
 
 func deepCopy(m map[string]any) map[string]any {
