@@ -393,7 +393,7 @@ func startsGenerated(b []byte) bool {
 func replay(root string, j *journal) error {
 	for _, p := range j.renames {
 		final := filepath.Join(root, filepath.FromSlash(p))
-		if err := os.Rename(tempPath(final), final); err != nil && !isNotExist(err) { // already renamed
+		if err := rename(tempPath(final), final); err != nil && !isNotExist(err) { // already renamed
 			return err
 		}
 		step("rename " + p)
@@ -461,18 +461,6 @@ func writeTemp(root, p string, data []byte) error {
 	return createExcl(tempPath(filepath.Join(root, filepath.FromSlash(p))), data)
 }
 
-func createExcl(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
 // atomicWrite replaces final (one of the writer's own files) through its
 // temporary file.
 func atomicWrite(final string, data []byte) error {
@@ -483,7 +471,7 @@ func atomicWrite(final string, data []byte) error {
 	if err := createExcl(tmp, data); err != nil {
 		return err
 	}
-	return os.Rename(tmp, final)
+	return rename(tmp, final)
 }
 
 // step is called between the writer's visible steps. Tests replace it to

@@ -1,11 +1,8 @@
 package writer
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
 	"io/fs"
-	"os"
 )
 
 // errNotRegular is returned for a symlink, FIFO, socket, device or
@@ -14,30 +11,8 @@ var errNotRegular = errors.New("not a regular file")
 
 // readRegular reads the regular file at name without following a symlink
 // and without blocking on a FIFO: the owned tree is data on disk, and a
-// symlink to /dev/zero or a FIFO in it must neither exhaust memory nor hang.
-func readRegular(name string) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|oNoFollow|oNonBlock, 0)
-	if err != nil {
-		if isSymlinkErr(err) {
-			return nil, fmt.Errorf("%s: %w (a symlink)", name, errNotRegular)
-		}
-		return nil, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %w (%s)", name, errNotRegular, kindOf(info.Mode()))
-	}
-	var buf bytes.Buffer
-	buf.Grow(int(info.Size()) + bytes.MinRead)
-	if _, err := buf.ReadFrom(f); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+// symlink to /dev/zero or a FIFO in it must neither exhaust memory nor hang
+// (sys_unix.go, sys_other.go).
 
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
