@@ -166,7 +166,7 @@ func decode(v cue.Value) (*model.Platform, error) {
 	// context for every struct it visits: at 10,000 services it was 60% of
 	// a run. Both match field names without regard to case: exact names
 	// are enforced by CUE's closed definitions and unknownFields.
-	data, err := v.MarshalJSON()
+	data, err := exportJSON(v)
 	if err != nil {
 		return nil, err
 	}
