@@ -48,10 +48,17 @@ func directValue(v reflect.Value) (any, bool) {
 	if !v.IsValid() {
 		return nil, true
 	}
+	return directTyped(v, marshalersOf(v.Type()))
+}
+
+// directTyped is directValue for a value whose type's marshalers m are
+// known: a struct field's, a list's or a map's elements' (the type lookup
+// per value was a tenth of the encoding).
+func directTyped(v reflect.Value, m int) (any, bool) {
 	t := v.Type()
 	// encoding/json's order: a pointer method only where the value is
 	// addressable, MarshalJSON before MarshalText.
-	if m := marshalersOf(t); m != 0 {
+	if m != 0 {
 		switch {
 		case m&ptrMarshaler != 0 && v.CanAddr():
 			return marshaled(v.Addr())
@@ -120,6 +127,14 @@ const (
 var marshalers sync.Map // reflect.Type → int
 
 func marshalersOf(t reflect.Type) int {
+	// Predeclared types (string, bool, the numbers) have no methods: most
+	// values of a render are theirs, and the map lookup was a tenth of
+	// the encoding.
+	if t.Kind() <= reflect.Float64 || t.Kind() == reflect.String {
+		if t.PkgPath() == "" && t.Name() != "" {
+			return 0
+		}
+	}
 	if m, ok := marshalers.Load(t); ok {
 		return m.(int)
 	}
@@ -187,8 +202,9 @@ func float(f float64, bits int) (any, bool) {
 
 func directList(v reflect.Value) (any, bool) {
 	out := make([]any, v.Len())
+	m := marshalersOf(v.Type().Elem())
 	for i := range out {
-		e, ok := directValue(v.Index(i))
+		e, ok := directTyped(v.Index(i), m)
 		if !ok {
 			return nil, false
 		}
@@ -202,6 +218,7 @@ func directMap(v reflect.Value) (any, bool) {
 		return nil, true
 	}
 	out := make(object, 0, v.Len())
+	m := marshalersOf(v.Type().Elem())
 	for it := v.MapRange(); it.Next(); {
 		var key string
 		switch k := it.Key(); k.Kind() {
@@ -223,7 +240,7 @@ func directMap(v reflect.Value) (any, bool) {
 		if !utf8.ValidString(key) {
 			return nil, false
 		}
-		e, ok := directValue(it.Value())
+		e, ok := directTyped(it.Value(), m)
 		if !ok {
 			return nil, false
 		}
@@ -254,7 +271,7 @@ fields:
 		if f.omitEmpty && isEmpty(fv) || f.omitZero && f.isZero(fv) {
 			continue
 		}
-		e, ok := directValue(fv)
+		e, ok := directTyped(fv, f.marshalers)
 		if !ok {
 			return nil, false
 		}
@@ -284,6 +301,8 @@ type field struct {
 	tagged    bool
 	omitEmpty bool
 	omitZero  bool
+	// marshalers are typ's (marshalersOf).
+	marshalers int
 }
 
 // isZero is encoding/json's omitzero test: the type's IsZero method where
@@ -373,7 +392,7 @@ func typeFields(t reflect.Type) ([]field, bool) {
 					ft = ft.Elem()
 				}
 				if name != "" || !sf.Anonymous || ft.Kind() != reflect.Struct {
-					f := field{name: name, index: index, typ: sf.Type, tagged: name != ""}
+					f := field{name: name, index: index, typ: sf.Type, tagged: name != "", marshalers: marshalersOf(sf.Type)}
 					if f.name == "" {
 						f.name = sf.Name
 					}
