@@ -240,15 +240,24 @@ func (d *onDiskState) plan(t *tree.Tree) (*Plan, error) {
 			delete(onDisk, tempName(p))
 		}
 	}
+	// The manifest (a hash of every file) is made while the files are
+	// compared: at 22,000 files each took a tenth of a second, after
+	// everything else a no-op check does.
+	type manifest struct {
+		sums map[string]string
+		raw  []byte
+	}
+	made := make(chan manifest, 1)
+	go func() {
+		m := ManifestOf(t)
+		made <- manifest{m.Files, m.encode()}
+	}()
 	want := t.Files()
 	wantSet := make(map[string][]byte, len(want)+1)
 	for _, f := range want {
 		wantSet[f.Path] = f.Data
 	}
-	m := ManifestOf(t)
-	plan.sums = m.Files
-	plan.manifest = m.encode()
-	wantSet[ManifestName] = plan.manifest
+	wantSet[ManifestName] = nil // compared last, once made
 
 	add := func(c Change) { plan.Changes = append(plan.Changes, c) }
 	inWay := map[string]string{} // blocking path → the first rendered file it blocks
@@ -257,7 +266,7 @@ func (d *onDiskState) plan(t *tree.Tree) (*Plan, error) {
 			inWay[blocker] = p
 		}
 	}
-	for p, data := range wantSet {
+	compare := func(p string, data []byte) error {
 		// Every directory above p must be a directory (or absent), and the
 		// temporary file beside p must not exist: never write through a
 		// symlink, never replace a hand-placed file.
@@ -273,17 +282,17 @@ func (d *onDiskState) plan(t *tree.Tree) (*Plan, error) {
 		switch {
 		case !ok:
 			add(Change{Path: p, State: Missing, New: data})
-			continue
+			return nil
 		case !e.regular():
 			add(Change{Path: p, State: Foreign, New: data, Why: kindOf(e.mode), Blocks: true})
-			continue
+			return nil
 		}
 		old, err := d.read(p)
 		if err != nil {
-			return nil, err // it was a regular file a moment ago
+			return err // it was a regular file a moment ago
 		}
 		if bytes.Equal(old, data) {
-			continue
+			return nil
 		}
 		c := Change{Path: p, State: classify(p, old, prev), Old: old, New: data}
 		if c.State == Foreign {
@@ -293,6 +302,18 @@ func (d *onDiskState) plan(t *tree.Tree) (*Plan, error) {
 			}
 		}
 		add(c)
+		return nil
+	}
+	for _, f := range want {
+		if err := compare(f.Path, f.Data); err != nil {
+			<-made
+			return nil, err
+		}
+	}
+	m := <-made
+	plan.sums, plan.manifest = m.sums, m.raw
+	if err := compare(ManifestName, plan.manifest); err != nil {
+		return nil, err
 	}
 	for p, e := range onDisk {
 		if _, ok := wantSet[p]; ok || own(p) || e.dir() {
