@@ -48,7 +48,7 @@ func writeMap(b *bytes.Buffer, m object, indent int, inSeq bool) bool {
 		// A key that is long or spans lines (even escaped, in quotes) is
 		// written by yaml.v2 as a complex key ("? ").
 		kt, ok := scalarText(k)
-		if !ok || len(k) > 100 || strings.ContainsAny(k, "\r\n\u0085\u2028\u2029") || !fits(k, kt, indent) {
+		if !ok || len(k) > 100 || breaksLine(k) || !fits(k, kt, indent) {
 			return false
 		}
 		b.WriteString(kt)
@@ -133,10 +133,27 @@ func writeSeq(b *bytes.Buffer, s []any, indent int) bool {
 	return true
 }
 
-func writeIndent(b *bytes.Buffer, n int) {
-	for range n {
-		b.WriteByte(' ')
+// breaksLine reports whether s holds a character YAML breaks a line at.
+func breaksLine(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\n' || c == '\r':
+			return true
+		case c >= 0x80: // NEL, LS and PS are not ASCII: the slow way from here
+			return strings.ContainsAny(s[i:], "\r\n\u0085\u2028\u2029")
+		}
 	}
+	return false
+}
+
+const spaces = "                                                                "
+
+func writeIndent(b *bytes.Buffer, n int) {
+	for n > len(spaces) {
+		b.WriteString(spaces)
+		n -= len(spaces)
+	}
+	b.WriteString(spaces[:n])
 }
 
 // fits reports whether a scalar written at column col cannot be folded:
@@ -240,6 +257,9 @@ func plainAsIs(s string) bool {
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/') {
 			return false
 		}
+	}
+	if len(s) > len("false") {
+		return true // longer than any word below
 	}
 	switch strings.ToLower(s) {
 	case "y", "n", "yes", "no", "on", "off", "true", "false", "null":
