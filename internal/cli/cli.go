@@ -289,10 +289,11 @@ func rootDir(out, repoPath, name string) (dir string, ok bool) {
 
 // checked loads, validates, renders and verifies the platform: one set of
 // checks for every command, so that render never writes a tree vet rejects
-// (vet is render without writing). Invalid input is printed and becomes
+// (vet is render without writing; render --check, g.bytesOnly, leaves out
+// the verification of the output). Invalid input is printed and becomes
 // ExitInvalid. The verifiers' notes (what could not be checked) go to
-// notes: vet prints them; render, diff and --check run in CI on every push
-// and stay quiet unless something is wrong. alongside, when set, runs
+// notes: vet prints them; render and diff run in CI on every push and stay
+// quiet unless something is wrong. alongside, when set, runs
 // while the verifiers do (the writer reading the disk, the other half of a
 // render's time); its error counts only for a valid platform.
 func checked(g *globalOptions, stderr, notesOut io.Writer, alongside func(*model.Platform, *tree.Tree) error) (*model.Platform, *tree.Tree, error) {

@@ -33,8 +33,8 @@ type Emitter interface {
 
 // Verifier is implemented by emitters whose output can be cross-checked with
 // the consuming tool's own library (hcl/v2 for Terraform, Helm for chart
-// values, Argo CD's template expansion). Every command runs them: a tree
-// vet rejects is never written. Notes tell the user what could not be
+// values, Argo CD's template expansion). render, vet and diff run them: a
+// tree vet rejects is never written (render --check compares bytes only). Notes tell the user what could not be
 // checked (never a silent pass); err lists the problems found, located in
 // the CUE (internal/diag).
 type Verifier interface {
