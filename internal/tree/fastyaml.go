@@ -102,35 +102,39 @@ func writeSeq(b *bytes.Buffer, s []any, indent int) bool {
 	for _, e := range s {
 		writeIndent(b, indent)
 		b.WriteByte('-')
-		switch x := e.(type) {
-		case object:
-			if len(x) == 0 {
-				b.WriteString(" {}\n")
-				continue
-			}
-			b.WriteByte(' ')
-			if !writeMap(b, x, indent+2, true) {
-				return false
-			}
-		case []any:
-			if len(x) == 0 {
-				b.WriteString(" []\n")
-				continue
-			}
-			// A sequence in a sequence starts on the dash's line.
-			b.WriteByte(' ')
-			var inner bytes.Buffer
-			if !writeSeq(&inner, x, indent+2) {
-				return false
-			}
-			b.Write(inner.Bytes()[indent+2:])
-		default:
-			if !writeValue(b, e, indent, indent+2) {
-				return false
-			}
+		if !writeSeqElem(b, e, indent) {
+			return false
 		}
 	}
 	return true
+}
+
+// writeSeqElem writes what follows the dash of an element of a sequence
+// whose dashes are at column indent.
+func writeSeqElem(b *bytes.Buffer, e any, indent int) bool {
+	switch x := e.(type) {
+	case object:
+		if len(x) == 0 {
+			b.WriteString(" {}\n")
+			return true
+		}
+		b.WriteByte(' ')
+		return writeMap(b, x, indent+2, true)
+	case []any:
+		if len(x) == 0 {
+			b.WriteString(" []\n")
+			return true
+		}
+		// A sequence in a sequence starts on the dash's line.
+		b.WriteByte(' ')
+		var inner bytes.Buffer
+		if !writeSeq(&inner, x, indent+2) {
+			return false
+		}
+		b.Write(inner.Bytes()[indent+2:])
+		return true
+	}
+	return writeValue(b, e, indent, indent+2)
 }
 
 // breaksLine reports whether s holds a character YAML breaks a line at.

@@ -105,6 +105,7 @@ func TestFastYAMLMatchesYAMLv2(t *testing.T) {
 // output differs from yaml.v2's.
 func compareFast(t *testing.T, where string, v any) bool {
 	t.Helper()
+	compareTyped(t, where, v)
 	got, ok := fastYAML(objects(v))
 	if !ok {
 		return false
@@ -133,5 +134,33 @@ func TestPlainAsIsAgreesWithYAMLv2(t *testing.T) {
 		if plainAsIs(w) && !same {
 			t.Errorf("plainAsIs(%q) but yaml.v2 writes %q", w, out)
 		}
+	}
+}
+
+// compareTyped requires typedYAML, where it accepts a value, to write what
+// the generic path writes for it (direct, dropServerFields, fastYAML or
+// yaml.v2).
+func compareTyped(t *testing.T, where string, v any) {
+	t.Helper()
+	got, ok := typedYAML(v)
+	if !ok {
+		return
+	}
+	m, ok := direct(v)
+	if !ok {
+		t.Fatalf("%s: typedYAML took a value direct refuses", where)
+	}
+	if obj, ok := m.(object); ok {
+		m = dropServerFields(obj)
+	}
+	want, ok := fastYAML(m)
+	if !ok {
+		var err error
+		if want, err = yaml.Marshal(toYAML(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s: typedYAML:\n%s\nthe generic path:\n%s", where, got, want)
 	}
 }

@@ -175,6 +175,11 @@ func YAML(objs ...any) ([]byte, error) {
 // sigs.k8s.io/yaml marshals to JSON and parses that JSON again as YAML,
 // which was half of the cost of a render.
 func yamlDoc(o any) ([]byte, error) {
+	if !ViaJSON {
+		if out, ok := typedYAML(o); ok {
+			return out, nil
+		}
+	}
 	m, ok := direct(o)
 	if !ok {
 		j, err := json.Marshal(o)
