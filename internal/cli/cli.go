@@ -52,6 +52,7 @@ func (e *exitError) Error() string { return e.err.Error() }
 
 // Main runs idpgen with os.Args and returns the process exit code.
 func Main() int {
+	preferHugePages()
 	tuneGC()
 	return Run(os.Args[1:], os.Stdout, os.Stderr)
 }
@@ -67,20 +68,6 @@ func tuneGC() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(768 << 20)
 		afterEachGC(keepLimitAboveLiveHeap)
-	}
-}
-
-// checkMemoryLimit lowers the soft memory limit for render --check, which
-// holds a third less than a render (no verification, no policy
-// evaluation): the collector then reuses freed memory instead of the
-// process touching fresh pages, and on the benchmark VM a page fault costs
-// more than the collections saved (a sixth of the no-op check's CPU at
-// 1000 x 4 was the kernel handling them; 400 MiB against 512 MiB took
-// 0.18 s off, measured side by side). keepLimitAboveLiveHeap still raises
-// it for larger platforms.
-func checkMemoryLimit() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(400 << 20)
 	}
 }
 
