@@ -57,6 +57,9 @@ func Main() int {
 	return Run(os.Args[1:], os.Stdout, os.Stderr)
 }
 
+// memoryLimit is the soft memory limit a command starts with.
+const memoryLimit = 768 << 20
+
 // tuneGC trades memory for speed: a render allocates hundreds of megabytes
 // of short-lived encoding buffers, and at the default GOGC a third of its CPU
 // went to the collector. A soft memory limit keeps the heap well under the
@@ -66,7 +69,7 @@ func tuneGC() {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(768 << 20)
+		debug.SetMemoryLimit(memoryLimit)
 		afterEachGC(keepLimitAboveLiveHeap)
 	}
 }

@@ -4,32 +4,34 @@ import (
 	"bufio"
 	"bytes"
 	"os"
-	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
 )
 
 // hugePageHeap is how much of the heap preferHugePages asks to be backed by
-// 2 MB pages: the whole memory budget of a render (a render at 1000
-// services × 4 environments peaks at about 860 MiB).
-const hugePageHeap = 1 << 30
+// 2 MB pages: as much as the soft memory limit lets the heap hold. No more:
+// a 2 MB page counts whole in the resident set once any of it is touched,
+// so the advised range bounds how far that can inflate it (a 1 GiB range
+// once showed a render at 1.1 GiB, over the 1 GiB budget).
+const hugePageHeap = memoryLimit
 
 // madvHugepage is MADV_HUGEPAGE, which package syscall does not name.
 const madvHugepage = 14
 
-// preferHugePages asks Linux to back the first GiB of the heap with
+// preferHugePages asks Linux to back the first 768 MiB of the heap with
 // transparent huge pages. A render touches every page of a heap that grows
 // to hundreds of megabytes once, and with 4 KB pages that is a page fault
 // per page: 105,000 in a no-op render --check at 1000 x 4, a third of its
 // CPU on the benchmark VM (a fault is dear under a hypervisor with kernel
-// page-table isolation). With 2 MB pages it makes 6,500, and the check
-// took 2.3 s instead of 3.1 s, side by side; a render 4.7 s instead of
-// 6.5 s, at the same peak RSS.
+// page-table isolation). With 2 MB pages it makes 7,000, and the check
+// took 2.3 s instead of 3.1 s, side by side; a render about a quarter
+// less, at the same peak RSS.
 //
-// Since Go 1.21.1 the runtime no longer advises its heap (go.dev/issue/63334),
-// so on a kernel whose THP mode is "madvise", the common default, the heap
-// gets 4 KB pages. The runtime maps the heap as it grows and reuses the
+// Go's runtime no longer advises its heap itself (see the runtime's
+// GODEBUG disablethp and go.dev/issue/64332), so on a kernel whose THP
+// mode is "madvise", the common default, the heap gets 4 KB pages. The runtime maps the heap as it grows and reuses the
 // lowest free addresses first, so this allocates one large object (fresh
 // memory: allocating it touches no page), advises its range, and frees it:
 // the allocations that follow land in the advised range. Where THP is
@@ -46,7 +48,10 @@ func preferHugePages() {
 	b := make([]byte, n)
 	_ = syscall.Madvise(b, madvHugepage) // best effort: no THP, no advice
 	b = nil
-	runtime.GC() // free it while the heap is nearly empty: a millisecond
+	// Free it while the heap is nearly empty (a millisecond), and return
+	// its untouched pages at once: kept, they count against the soft
+	// memory limit, and the collector would run to make room.
+	debug.FreeOSMemory()
 }
 
 // heapToAdvise is hugePageHeap, or less on a small machine: the runtime
