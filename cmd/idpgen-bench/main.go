@@ -24,7 +24,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/idpgen/idpgen/internal/render"
@@ -281,8 +280,7 @@ func measure(argv []string, code int) (sample, error) {
 	if got := cmd.ProcessState.ExitCode(); got != code {
 		return sample{}, fmt.Errorf("%v: exit %d, want %d (%v)\n%s", argv, got, code, err, stderr.String())
 	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return sample{wall: wall, rss: ru.Maxrss * 1024, out: stdout.String(), err: stderr.String()}, nil
+	return sample{wall: wall, rss: peakRSS(cmd.ProcessState), out: stdout.String(), err: stderr.String()}, nil
 }
 
 func parseSize(s string) (int, int, error) {
