@@ -13,8 +13,8 @@ import (
 // hugePageHeap is how much of the heap preferHugePages asks to be backed by
 // 2 MB pages: as much as the soft memory limit lets the heap hold. No more:
 // a 2 MB page counts whole in the resident set once any of it is touched,
-// so the advised range bounds how far that can inflate it (a 1 GiB range
-// once showed a render at 1.1 GiB, over the 1 GiB budget).
+// so the advised range bounds how far that can inflate it (with a 1 GiB
+// range some renders peaked at 1.1 GiB, over the 1 GiB budget).
 const hugePageHeap = memoryLimit
 
 // madvHugepage is MADV_HUGEPAGE, which package syscall does not name.
