@@ -7,7 +7,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // hugePageHeap is how much of the heap preferHugePages asks to be backed by
@@ -16,9 +17,6 @@ import (
 // so the advised range bounds how far that can inflate it (with a 1 GiB
 // range some renders peaked at 1.1 GiB, over the 1 GiB budget).
 const hugePageHeap = memoryLimit
-
-// madvHugepage is MADV_HUGEPAGE, which package syscall does not name.
-const madvHugepage = 14
 
 // preferHugePages asks Linux to back the first 768 MiB of the heap with
 // transparent huge pages. A render touches every page of a heap that grows
@@ -36,9 +34,15 @@ const madvHugepage = 14
 // memory: allocating it touches no page), advises its range, and frees it:
 // the allocations that follow land in the advised range. Where THP is
 // "never" the advice does nothing; GODEBUG=disablethp=1, the runtime's own
-// switch, turns this off too. See go.dev/doc/gc-guide#Linux_transparent_huge_pages.
+// switch, turns this off too.
+// See go.dev/doc/gc-guide#Linux_transparent_huge_pages.
 func preferHugePages() {
-	if strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
+	if v, set := godebug("disablethp"); set && v != "0" {
+		return // the runtime's switch: any value but 0 turns THP off
+	}
+	if v, set := godebug("madvdontneed"); set && v == "0" {
+		// Returned pages are then not known to be zero (MADV_FREE), and
+		// the runtime would zero the whole range below.
 		return
 	}
 	n := heapToAdvise()
@@ -56,22 +60,43 @@ func preferHugePages() {
 	// returned below, within the 1 GiB budget).
 	debug.FreeOSMemory()
 	b := make([]byte, n)
-	_ = syscall.Madvise(b, madvHugepage) // best effort: no THP, no advice
-	b = nil
+	_ = unix.Madvise(b, unix.MADV_HUGEPAGE) // best effort: no THP, no advice
 	// Free it while the heap is nearly empty (a millisecond), and return
 	// its untouched pages at once: kept, they count against the soft
 	// memory limit, and the collector would run to make room.
 	debug.FreeOSMemory()
 }
 
-// heapToAdvise is hugePageHeap, or less on a small machine: the runtime
-// cannot recover if mapping the object fails, so it stays within a quarter
-// of the machine's memory, and is 0 (nothing is advised) when the kernel
-// refuses to overcommit memory at all.
+// heapToAdvise is hugePageHeap, or less, or 0 (nothing is advised): the
+// runtime cannot recover if mapping the object fails, and if it ever
+// zeroes it, its pages are resident until it is returned. So nothing is
+// advised on a 32-bit system (768 MiB is a large share of its address
+// space), under an address-space limit (ulimit -v), or where the kernel
+// refuses to overcommit memory; and no more than a quarter of the
+// machine's memory or of the cgroup's memory limit.
 func heapToAdvise() int {
+	if strconv.IntSize < 64 {
+		return 0
+	}
+	var as unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_AS, &as); err != nil || as.Cur != unix.RLIM_INFINITY {
+		return 0
+	}
 	if mode, err := os.ReadFile("/proc/sys/vm/overcommit_memory"); err != nil || string(bytes.TrimSpace(mode)) == "2" {
 		return 0
 	}
+	total := memTotal()
+	if total == 0 {
+		return 0
+	}
+	if limit := cgroupMemoryLimit(); limit > 0 {
+		total = min(total, limit)
+	}
+	return int(min(hugePageHeap, total/4))
+}
+
+// memTotal is MemTotal of /proc/meminfo in bytes, or 0.
+func memTotal() int64 {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return 0
@@ -86,8 +111,37 @@ func heapToAdvise() int {
 			if err != nil {
 				return 0
 			}
-			return int(min(hugePageHeap, kb<<10/4))
+			return kb << 10
 		}
 	}
 	return 0
+}
+
+// cgroupMemoryLimit is the memory limit of the process's cgroup in bytes
+// (cgroup v2 memory.max, or v1 memory.limit_in_bytes, as a container
+// sees them), or 0 for none or unknown.
+func cgroupMemoryLimit() int64 {
+	for _, name := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		// "max" (v2) or a huge number (v1) when unlimited.
+		if n, err := strconv.ParseInt(string(bytes.TrimSpace(data)), 10, 64); err == nil && n > 0 && n < 1<<50 {
+			return n
+		}
+		return 0
+	}
+	return 0
+}
+
+// godebug is the value GODEBUG sets for key, and whether it sets it; the
+// last setting wins, as in the runtime.
+func godebug(key string) (value string, set bool) {
+	for kv := range strings.SplitSeq(os.Getenv("GODEBUG"), ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			value, set = v, true
+		}
+	}
+	return value, set
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,18 +13,20 @@ import (
 // After preferHugePages, the heap's next allocations land in memory the
 // kernel was told to back with huge pages: the mapping holding them carries
 // the "hg" (MADV_HUGEPAGE) flag in /proc/self/smaps. The test binary's heap
-// already has free pages below the advised range, so it allocates 256 MiB
-// (a render allocates several times that) and wants nearly all of it there.
+// already has free pages below the advised range, so it allocates half the
+// range (a render allocates several times that) and wants nearly all of it
+// there.
 func TestPreferHugePagesAdvisesTheHeap(t *testing.T) {
-	if heapToAdvise() == 0 {
-		t.Skip("the kernel does not overcommit memory: nothing is advised")
+	n := heapToAdvise()
+	if n == 0 {
+		t.Skip("nothing is advised on this machine (32-bit, an address-space limit, strict overcommit or little memory)")
 	}
 	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
 		t.Skip("no transparent huge pages in this kernel")
 	}
 	t.Setenv("GODEBUG", "")
 	preferHugePages()
-	const chunks = 256
+	chunks := min(256, n>>20/2)
 	var held [][]byte
 	advised := 0
 	for range chunks {
@@ -33,10 +36,10 @@ func TestPreferHugePagesAdvisesTheHeap(t *testing.T) {
 			advised++
 		}
 	}
+	runtime.KeepAlive(held)
 	if advised < chunks*9/10 {
 		t.Errorf("%d of %d MiB allocated after preferHugePages are in mappings advised MADV_HUGEPAGE, want at least 90%%", advised, chunks)
 	}
-	_ = held
 }
 
 func TestHeapToAdviseStaysWithinTheMachine(t *testing.T) {
@@ -53,10 +56,30 @@ func TestHeapToAdviseStaysWithinTheMachine(t *testing.T) {
 	}
 	for line := range strings.SplitSeq(string(data), "\n") {
 		if f := strings.Fields(line); len(f) == 3 && f[0] == "MemTotal:" {
-			kb, _ := strconv.Atoi(f[1])
-			if n > kb<<10/4 {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			if int64(n) > kb<<10/4 {
 				t.Errorf("heapToAdvise() = %d, more than a quarter of MemTotal (%d kB)", n, kb)
 			}
+		}
+	}
+}
+
+func TestGODEBUGLastSettingWins(t *testing.T) {
+	for _, tc := range []struct {
+		env, value string
+		set        bool
+	}{
+		{"", "", false},
+		{"madvdontneed=1", "", false},
+		{"disablethp=1", "1", true},
+		{"disablethp=2", "2", true},
+		{"disablethp=1,disablethp=0", "0", true},
+		{"x=1,disablethp=0,y=2", "0", true},
+		{"xdisablethp=1", "", false},
+	} {
+		t.Setenv("GODEBUG", tc.env)
+		if v, set := godebug("disablethp"); v != tc.value || set != tc.set {
+			t.Errorf("GODEBUG=%q: godebug(disablethp) = %q, %v; want %q, %v", tc.env, v, set, tc.value, tc.set)
 		}
 	}
 }
@@ -83,7 +106,7 @@ func vmFlags(t *testing.T, addr uintptr) string {
 			}
 		}
 	}
-	t.Fatalf("no mapping in /proc/self/smaps holds %#x", addr)
+	t.Skipf("/proc/self/smaps shows no VmFlags for the mapping of %#x", addr)
 	return ""
 }
 

@@ -69,7 +69,7 @@ teams: {
 		// Karpenter's limits at the schema's maximum: thousands of
 		// services at their HPA maximum need far more than the defaults.
 		// Public services need the environment's certificate.
-		account := 100000000000 + i*111111111111%900000000000
+		account := int64(100000000000) + int64(i)*111111111111%900000000000
 		fmt.Fprintf(&b, "\t%s: {tier: %q, account: \"%012d\", region: \"eu-west-1\", promotion: %d, network: vpcCIDR: \"10.%d.0.0/16\", sizing: karpenter: {cpuLimit: 1000000, memoryLimitGiB: 8000000}, ingress: certificates: [\"arn:aws:acm:eu-west-1:%012d:certificate/00000000-0000-4000-8000-%012d\"]}\n",
 			e.name, e.tier, account, i, 10*(i+1), account, i)
 	}
